@@ -1,0 +1,6 @@
+#!/bin/sh
+# `npm test`: installs what the suites need, type-checks, runs every suite.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/ensure.sh openssl
+exec node_modules/.bin/bun scripts/runTests.ts "$@"
