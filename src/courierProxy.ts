@@ -1,0 +1,280 @@
+// Everything that runs the proxy in a cluster: namespace, identity, least-privilege
+// RBAC, the Deployment, its Service, a PodDisruptionBudget and (by default) the
+// GatewayClass. Built on cdk8s-plus, with settings chosen for a long-lived TCP proxy
+// rather than cdk8s-plus's generic defaults.
+
+import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
+import {
+  ApiResource,
+  Capability,
+  ClusterRole,
+  ClusterRoleBinding,
+  Cpu,
+  Deployment,
+  EnvFieldPaths,
+  EnvValue,
+  ImagePullPolicy,
+  k8s,
+  LabelSelector,
+  Namespace,
+  Probe,
+  Protocol,
+  Role,
+  RoleBinding,
+  SeccompProfileType,
+  Service,
+  ServiceAccount,
+  ServiceType,
+  Volume,
+  type ContainerResources,
+} from "cdk8s-plus-33";
+import { Construct } from "constructs";
+import { GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
+import { PassthroughGatewayClass, type PassthroughGatewayClassProps } from "./passthroughGatewayClass.js";
+import { invalid } from "./validation/messages.js";
+import { checkLabelName } from "./validation/names.js";
+import { checkPort } from "./validation/numbers.js";
+
+/** The proxy image published with this version of the constructs. */
+export const DEFAULT_COURIER_IMAGE = "ghcr.io/courier-dev/courier:0.1.0";
+
+/** A Service's `externalTrafficPolicy`. */
+export enum ExternalTrafficPolicy {
+  /** Any node forwards to any proxy pod; the client's source IP is lost to SNAT. */
+  CLUSTER = "Cluster",
+  /** Only nodes with a proxy pod receive traffic; the client's source IP is kept. */
+  LOCAL = "Local",
+}
+
+export interface CourierProxyProps {
+  /**
+   * Name of every object of the proxy (Deployment, Service, ServiceAccount, RBAC...).
+   * @default "courier"
+   */
+  readonly name?: string;
+  /**
+   * Namespace the proxy runs in.
+   * @default "courier-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Create the namespace too. Turn off when it is managed elsewhere.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Proxy container image.
+   * @default "ghcr.io/courier-dev/courier:0.1.0"
+   */
+  readonly image?: string;
+  /**
+   * Number of proxy pods. Every pod serves every listener; with more than one the
+   * PodDisruptionBudget keeps one serving through node drains.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Ports of the Gateway listeners the proxy serves; each becomes a container port
+   * and a Service port. Add more with addListenerPort().
+   * @default [443]
+   */
+  readonly listenerPorts?: readonly number[];
+  /**
+   * Type of the proxy's Service.
+   * @default ServiceType.LOAD_BALANCER
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * The Service's externalTrafficPolicy; LOCAL keeps client source IPs.
+   * @default not set (Kubernetes' default, Cluster)
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  /**
+   * Port of the admin endpoints: /readyz, /healthz and /metrics.
+   * @default 9090
+   */
+  readonly adminPort?: number;
+  /**
+   * Resource requests and limits. The defaults fit a proxy that moves bytes without
+   * decrypting them: a small CPU request, no CPU limit (throttling adds latency to
+   * every connection) and a memory limit with room for socket buffers.
+   * @default 100m CPU and 64Mi memory requested, 512Mi memory limit
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * The GatewayClass to create with the proxy, or false to create none (when it
+   * is managed elsewhere).
+   * @default a GatewayClass named "courier"
+   */
+  readonly gatewayClass?: PassthroughGatewayClassProps | false;
+}
+
+/** The Courier proxy (controller and data plane in one process) and what it needs. */
+export class CourierProxy extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly adminPort: number;
+  public readonly deployment: Deployment;
+  public readonly service: Service;
+  public readonly serviceAccount: ServiceAccount;
+  public readonly clusterRole: ClusterRole;
+  /** The GatewayClass created with the proxy, if any. */
+  public readonly gatewayClass?: PassthroughGatewayClass;
+  private readonly listenerPorts: number[] = [];
+  private readonly replicas: number;
+
+  public constructor(scope: Construct, id: string, props: CourierProxyProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? "courier";
+    this.namespace = props.namespace ?? "courier-system";
+    this.adminPort = props.adminPort ?? 9090;
+    this.replicas = props.replicas ?? 2;
+    const labels = { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": this.name };
+    const metadata = { name: this.name, namespace: this.namespace, labels };
+
+    if (props.createNamespace ?? true) {
+      new Namespace(this, "Namespace", { metadata: { name: this.namespace } });
+    }
+    if (props.gatewayClass !== false) {
+      this.gatewayClass = new PassthroughGatewayClass(this, "GatewayClass", props.gatewayClass ?? {});
+    }
+
+    this.serviceAccount = new ServiceAccount(this, "ServiceAccount", { metadata, automountToken: true });
+    this.clusterRole = this.createClusterRole(labels);
+    this.createLeaderElectionRole(metadata);
+
+    this.deployment = new Deployment(this, "Deployment", {
+      metadata,
+      replicas: this.replicas,
+      // Own labels instead of cdk8s-plus's generated selector, so the selector
+      // (immutable on a Deployment) never changes when the construct tree does.
+      select: false,
+      podMetadata: { labels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(this.adminPort), "prometheus.io/path": "/metrics" } },
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: true,
+      securityContext: {
+        ensureNonRoot: true,
+        user: 65532,
+        group: 65532,
+        fsGroup: 65532,
+        // Lets the non-root proxy bind 443 without any capability; a namespaced,
+        // "safe" sysctl since Kubernetes 1.22.
+        sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
+      },
+      // Connections are long-lived; give them time to finish on rollout.
+      terminationGracePeriod: Duration.seconds(60),
+      volumes: [],
+    });
+    this.deployment.select(LabelSelector.of({ labels }));
+    // cdk8s-plus always labels pods with a hash of the construct path; nothing selects
+    // on it here, and leaving it out keeps refactors from rolling every pod.
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove("/spec/template/metadata/labels/cdk8s.io~1metadata.addr"));
+    const tmp = Volume.fromEmptyDir(this, "Tmp", "tmp", { sizeLimit: Size.mebibytes(64) });
+    this.deployment.addContainer({
+      name: "courier",
+      image: props.image ?? DEFAULT_COURIER_IMAGE,
+      imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+      // In-cluster configuration comes from the mounted ServiceAccount token.
+      command: ["courier", "serve"],
+      ports: [{ name: "admin", number: this.adminPort, protocol: Protocol.TCP }],
+      envVariables: {
+        POD_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),
+        POD_NAMESPACE: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAMESPACE),
+      },
+      readiness: Probe.fromHttpGet("/readyz", { port: this.adminPort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
+      liveness: Probe.fromHttpGet("/healthz", { port: this.adminPort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+      resources: props.resources ?? {
+        cpu: { request: Cpu.millis(100) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
+      },
+      securityContext: {
+        ensureNonRoot: true,
+        user: 65532,
+        group: 65532,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: [Capability.ALL] },
+        seccompProfile: { type: SeccompProfileType.RUNTIME_DEFAULT },
+      },
+      volumeMounts: [{ path: "/tmp", volume: tmp }],
+    });
+
+    this.service = new Service(this, "Service", {
+      metadata,
+      type: props.serviceType ?? ServiceType.LOAD_BALANCER,
+      ports: [],
+    });
+    // Select by our own labels: cdk8s-plus would select by a label derived from the
+    // construct path, which changes when the construct tree is refactored.
+    for (const [key, value] of Object.entries(labels)) this.service.selectLabel(key, value);
+    if (props.externalTrafficPolicy !== undefined) {
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add("/spec/externalTrafficPolicy", props.externalTrafficPolicy));
+    }
+
+    new k8s.KubePodDisruptionBudget(this, "PodDisruptionBudget", {
+      metadata,
+      spec: {
+        // One pod may go at a time; with a single replica, drains are not blocked.
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: labels },
+      },
+    });
+
+    for (const port of props.listenerPorts ?? [443]) this.addListenerPort(port);
+    this.node.addValidation({ validate: () => this.validateProxy() });
+  }
+
+  /** Exposes one more Gateway listener port on the container and the Service. */
+  public addListenerPort(port: number): void {
+    if (this.listenerPorts.includes(port)) return;
+    this.listenerPorts.push(port);
+    const name = `tls-${port}`;
+    this.deployment.containers[0]?.addPort({ name, number: port, protocol: Protocol.TCP });
+    this.service.bind(port, { name, targetPort: port, protocol: Protocol.TCP });
+  }
+
+  /** Read access to what the proxy watches, write access only to status subresources. */
+  private createClusterRole(labels: Record<string, string>): ClusterRole {
+    const role = new ClusterRole(this, "ClusterRole", { metadata: { name: this.name, labels } });
+    const api = (apiGroup: string, resourceType: string): ApiResource => ApiResource.custom({ apiGroup, resourceType });
+    const read = ["get", "list", "watch"];
+    role.allow(read, api(GATEWAY_API_GROUP, "gatewayclasses"), api(GATEWAY_API_GROUP, "gateways"), api(GATEWAY_API_GROUP, "tlsroutes"), api(GATEWAY_API_GROUP, "referencegrants"));
+    role.allow(["update", "patch"], api(GATEWAY_API_GROUP, "gatewayclasses/status"), api(GATEWAY_API_GROUP, "gateways/status"), api(GATEWAY_API_GROUP, "tlsroutes/status"));
+    role.allow(read, api("", "services"), api("", "namespaces"));
+    role.allow(read, api("discovery.k8s.io", "endpointslices"));
+    role.allow(read, api(MCS_API_GROUP, "serviceimports"));
+    // Events go to the namespace of the Gateway or route they describe, so cluster-wide.
+    role.allow(["create", "patch"], api("", "events"), api("events.k8s.io", "events"));
+    const binding = new ClusterRoleBinding(this, "ClusterRoleBinding", { metadata: { name: this.name, labels }, role });
+    binding.addSubjects(this.serviceAccount);
+    return role;
+  }
+
+  /** Leader election needs a Lease only in the proxy's own namespace. */
+  private createLeaderElectionRole(metadata: { name: string; namespace: string; labels: Record<string, string> }): void {
+    const role = new Role(this, "LeaderElectionRole", { metadata: { ...metadata, name: `${this.name}-leader-election` } });
+    role.allow(["get", "create", "update"], ApiResource.custom({ apiGroup: "coordination.k8s.io", resourceType: "leases" }));
+    const binding = new RoleBinding(this, "LeaderElectionRoleBinding", { metadata: { ...metadata, name: `${this.name}-leader-election` }, role });
+    binding.addSubjects(this.serviceAccount);
+  }
+
+  private validateProxy(): string[] {
+    const errors: string[] = [];
+    const push = (e: string | undefined): void => {
+      if (e !== undefined) errors.push(e);
+    };
+    push(checkLabelName("namespace", this.namespace));
+    push(checkPort("adminPort", this.adminPort));
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      errors.push(invalid("replicas", `${this.replicas} replicas would run no proxy`, "use at least 1 (2 or more to survive a node drain)"));
+    }
+    for (const [i, port] of this.listenerPorts.entries()) {
+      push(checkPort(`listenerPorts[${i}]`, port));
+      if (port === this.adminPort) {
+        errors.push(invalid(`listenerPorts[${i}]`, `port ${port} is also the admin port`, "pick another adminPort or listener port"));
+      }
+    }
+    return errors;
+  }
+}

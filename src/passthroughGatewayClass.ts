@@ -1,0 +1,73 @@
+// The GatewayClass that hands Gateways to Courier. One per cluster is enough; the
+// proxy chart creates it, scenario charts only refer to it by name.
+
+import { Construct } from "constructs";
+import { ARGOCD_SYNC_WAVE_ANNOTATION, COURIER_CONTROLLER_NAME, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
+import { GatewayClass } from "./imports/gateway.networking.k8s.io.js";
+import { checkObjectName } from "./validation/names.js";
+
+/** A GatewayClass that Gateways can name, whether created here or elsewhere. */
+export interface IGatewayClass {
+  /** metadata.name of the GatewayClass. */
+  readonly name: string;
+}
+
+export interface PassthroughGatewayClassProps {
+  /**
+   * metadata.name of the GatewayClass; Gateways refer to it by this name.
+   * @default "courier"
+   */
+  readonly name?: string;
+  /**
+   * The controller that implements the class. Only change it to run a second,
+   * independent Courier next to the first.
+   * @default "courier.dev/gateway-controller"
+   */
+  readonly controllerName?: string;
+  /**
+   * Human-readable description shown by `kubectl get gatewayclass -o yaml`.
+   * @default a sentence naming Courier
+   */
+  readonly description?: string;
+  /**
+   * Argo CD sync wave. A GatewayClass must exist before the Gateways that name it,
+   * so it goes in an early wave.
+   * @default -1
+   */
+  readonly syncWave?: number;
+}
+
+/** The GatewayClass for Courier's TLS passthrough gateways. */
+export class PassthroughGatewayClass extends Construct implements IGatewayClass {
+  /** Refers to an existing GatewayClass by name without creating one. */
+  public static fromGatewayClassName(name: string): IGatewayClass {
+    return { name };
+  }
+
+  /** The generated GatewayClass object, for escape-hatch changes. */
+  public readonly apiObject: GatewayClass;
+  public readonly name: string;
+  public readonly controllerName: string;
+
+  public constructor(scope: Construct, id: string, props: PassthroughGatewayClassProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULT_GATEWAY_CLASS_NAME;
+    this.controllerName = props.controllerName ?? COURIER_CONTROLLER_NAME;
+    this.apiObject = new GatewayClass(this, "Resource", {
+      metadata: {
+        name: this.name,
+        annotations: { [ARGOCD_SYNC_WAVE_ANNOTATION]: String(props.syncWave ?? -1) },
+      },
+      spec: {
+        controllerName: this.controllerName,
+        description: props.description ?? "Courier: SNI-routed TLS passthrough, backends see the client's own TLS session.",
+      },
+    });
+    this.node.addValidation({
+      validate: () => {
+        const problem = checkObjectName("metadata.name", this.name);
+        return problem === undefined ? [] : [problem];
+      },
+    });
+  }
+}

@@ -1,0 +1,12 @@
+// The proxy's own deployment, and the one GatewayClass every scenario's Gateway names.
+import { Chart } from "cdk8s";
+import type { Construct } from "constructs";
+import { CourierProxy } from "../../src/index.js";
+
+export class CourierProxyChart extends Chart {
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // Listener ports of every scenario in this app: TLS, PostgreSQL, Redis, custom.
+    new CourierProxy(this, "courier", { listenerPorts: [443, 5432, 6379, 8443] });
+  }
+}
