@@ -1,0 +1,94 @@
+// Attached routes -> the listening sockets and their hostname tables. All listeners
+// of all of Courier's Gateways that share a bind address and port become ONE socket,
+// so hostnames are de-conflicted across Gateways here.
+
+import { compareHostnamePrecedence } from "./hostnames.ts";
+import type { PlannedHost, PlannedPort, PlannedRoute } from "./plan.ts";
+
+export interface SocketAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** One route offering to serve one hostname on one socket. */
+export interface HostCandidate extends SocketAddress {
+  readonly hostname: string;
+  /** "namespace/name" of the route. */
+  readonly routeKey: string;
+  readonly creationTimestamp: string;
+  readonly route: PlannedRoute;
+}
+
+/** A route that offered a hostname another route won. */
+export interface ShadowedHost extends SocketAddress {
+  readonly routeKey: string;
+  readonly hostname: string;
+  readonly winnerKey: string;
+}
+
+export interface PortTable {
+  readonly ports: readonly PlannedPort[];
+  readonly shadowed: readonly ShadowedHost[];
+}
+
+function socketKey(socket: SocketAddress): string {
+  return `${socket.address}|${socket.port}`;
+}
+
+function timestampOrder(timestamp: string): number {
+  const parsed = Date.parse(timestamp);
+  // No timestamp (hand-written files): ranks after every dated route.
+  return Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
+}
+
+/**
+ * The Gateway API conflict rule for identical hostnames: the oldest route
+ * (creationTimestamp) wins, then the first by "namespace/name". Different
+ * hostnames never conflict: lookup picks the most specific at connection time.
+ */
+export function compareRoutePrecedence(a: HostCandidate, b: HostCandidate): number {
+  const byAge = timestampOrder(a.creationTimestamp) - timestampOrder(b.creationTimestamp);
+  if (byAge !== 0 && !Number.isNaN(byAge)) return byAge;
+  return a.routeKey < b.routeKey ? -1 : a.routeKey > b.routeKey ? 1 : 0;
+}
+
+function compareSockets(a: SocketAddress, b: SocketAddress): number {
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return a.port - b.port;
+}
+
+export function buildPortTable(sockets: readonly SocketAddress[], candidates: readonly HostCandidate[]): PortTable {
+  const hostsBySocket = new Map<string, Map<string, HostCandidate[]>>();
+  const socketByKey = new Map<string, SocketAddress>();
+  for (const socket of [...sockets, ...candidates]) {
+    const key = socketKey(socket);
+    if (!socketByKey.has(key)) socketByKey.set(key, { address: socket.address, port: socket.port });
+    if (!hostsBySocket.has(key)) hostsBySocket.set(key, new Map());
+  }
+  for (const candidate of candidates) {
+    const byHostname = hostsBySocket.get(socketKey(candidate));
+    if (byHostname === undefined) continue;
+    const offers = byHostname.get(candidate.hostname) ?? [];
+    // The same route reaching one socket through two listeners offers once.
+    if (!offers.some((offer) => offer.routeKey === candidate.routeKey)) offers.push(candidate);
+    byHostname.set(candidate.hostname, offers);
+  }
+  const shadowed: ShadowedHost[] = [];
+  const ports: PlannedPort[] = [...socketByKey.entries()]
+    .sort(([, a], [, b]) => compareSockets(a, b))
+    .map(([key, socket]) => {
+      const byHostname = hostsBySocket.get(key) ?? new Map<string, HostCandidate[]>();
+      const hosts: PlannedHost[] = [...byHostname.entries()]
+        .sort(([a], [b]) => compareHostnamePrecedence(a, b))
+        .flatMap(([hostname, offers]) => {
+          const [winner, ...losers] = [...offers].sort(compareRoutePrecedence);
+          if (winner === undefined) return [];
+          for (const loser of losers) {
+            shadowed.push({ ...socket, hostname, routeKey: loser.routeKey, winnerKey: winner.routeKey });
+          }
+          return [{ hostname, route: winner.route }];
+        });
+      return { address: socket.address, port: socket.port, hosts };
+    });
+  return { ports, shadowed };
+}

@@ -1,0 +1,209 @@
+// translate(snapshot) -> Plan: all Gateway API semantics, as one pure and
+// deterministic function (same Snapshot, in any order, gives the same Plan).
+// Each step lives in its own module; this file only wires them together.
+
+import { resolveBackendRef, type BackendProblem } from "./backends.ts";
+import { ConditionType, RouteReason, condition } from "./conditions.ts";
+import { gatewayClassStatus, classVerdict, isOurClass } from "./gatewayClasses.ts";
+import { gatewayStatus, type ServedGateway } from "./gateways.ts";
+import { evaluateListeners } from "./listeners.ts";
+import {
+  CONTROLLER_NAME,
+  type Condition,
+  type ParentRefPlan,
+  type Plan,
+  type PlannedBackend,
+  type PlannedRoute,
+  type RouteParentStatusPlan,
+  type RouteStatusPlan,
+} from "./plan.ts";
+import { buildPortTable, type HostCandidate, type SocketAddress } from "./portTable.ts";
+import { evaluateParentRef, type ParentVerdict } from "./routeParents.ts";
+import { settingsFromAnnotations } from "./routeSettings.ts";
+import { GATEWAY_GROUP, keyOf, type Gateway, type ObjectMeta, type ParentRef, type Snapshot, type TLSRoute } from "./snapshot.ts";
+import { indexSnapshot, namespacedKey, type SnapshotIndex } from "./snapshotIndex.ts";
+
+export interface TranslateOptions {
+  /** Added to every listener port when binding (run unprivileged: 443 -> 8443). Status keeps spec ports. */
+  readonly portOffset?: number;
+  /** Bind address of a Gateway's listeners. Default: its first IPAddress in spec.addresses, else "0.0.0.0". */
+  readonly addressFor?: (gateway: Gateway) => string;
+  /** status.addresses of a Gateway. Default: its bind address. */
+  readonly statusAddresses?: (gateway: Gateway) => readonly { readonly type: string; readonly value: string }[];
+  /**
+   * File mode: a GatewayClass that a Gateway names but the Snapshot lacks is taken
+   * as Courier's (with a Plan warning) instead of as someone else's.
+   */
+  readonly assumeClassesOurs?: boolean;
+}
+
+export function defaultBindAddress(gateway: Gateway): string {
+  return gateway.addresses.find((address) => address.type === "IPAddress" && address.value !== "")?.value ?? "0.0.0.0";
+}
+
+function byKey<T extends { readonly meta: ObjectMeta }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => {
+    const ka = keyOf(a.meta);
+    const kb = keyOf(b.meta);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/** Which Gateways are ours, each with its listeners evaluated. */
+function servedGateways(snapshot: Snapshot, index: SnapshotIndex, options: TranslateOptions, warnings: string[]): ServedGateway[] {
+  const served: ServedGateway[] = [];
+  for (const gateway of byKey(snapshot.gateways)) {
+    const gatewayClass = index.gatewayClasses.get(gateway.gatewayClassName);
+    let verdict: { readonly accepted: boolean; readonly message: string };
+    if (gatewayClass !== undefined) {
+      if (!isOurClass(gatewayClass)) continue;
+      verdict = classVerdict(gatewayClass);
+    } else if (options.assumeClassesOurs === true) {
+      warnings.push(`Gateway ${keyOf(gateway.meta)}: GatewayClass ${gateway.gatewayClassName} not found; taken as Courier's`);
+      verdict = { accepted: true, message: "assumed" };
+    } else {
+      continue;
+    }
+    served.push({
+      gateway,
+      classAccepted: verdict.accepted,
+      classMessage: verdict.message,
+      listeners: evaluateListeners(gateway, verdict.accepted),
+    });
+  }
+  return served;
+}
+
+function parentRefPlan(ref: ParentRef): ParentRefPlan {
+  return {
+    group: ref.group,
+    kind: ref.kind,
+    ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }),
+    name: ref.name,
+    ...(ref.sectionName === undefined ? {} : { sectionName: ref.sectionName }),
+    ...(ref.port === undefined ? {} : { port: ref.port }),
+  };
+}
+
+function resolvedRefsCondition(problems: readonly BackendProblem[], generation: number): Condition {
+  const first = problems[0];
+  if (first === undefined) return condition(ConditionType.ResolvedRefs, true, RouteReason.ResolvedRefs, "All backend references resolved", generation);
+  return condition(ConditionType.ResolvedRefs, false, first.reason, problems.map((problem) => problem.message).join("; "), generation);
+}
+
+interface RouteParentWork {
+  readonly ref: ParentRef;
+  readonly verdict: ParentVerdict;
+}
+
+interface RouteWork {
+  readonly route: TLSRoute;
+  readonly planned: PlannedRoute;
+  readonly backendProblems: readonly BackendProblem[];
+  readonly settingsProblems: readonly string[];
+  readonly parents: readonly RouteParentWork[];
+}
+
+export function translate(snapshot: Snapshot, options: TranslateOptions = {}): Plan {
+  const index = indexSnapshot(snapshot);
+  const warnings: string[] = [];
+  const portOffset = options.portOffset ?? 0;
+  const addressFor = options.addressFor ?? defaultBindAddress;
+
+  const gatewayClasses = [...snapshot.gatewayClasses]
+    .filter(isOurClass)
+    .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0))
+    .map(gatewayClassStatus);
+
+  const served = servedGateways(snapshot, index, options, warnings);
+  const servedByKey = new Map(served.map((entry) => [namespacedKey(entry.gateway.meta.namespace, entry.gateway.meta.name), entry] as const));
+  const bindAddress = new Map(served.map((entry) => [entry, addressFor(entry.gateway)] as const));
+
+  // Routes: backends once per route, then each parentRef against its Gateway.
+  const attached = new Map<ServedGateway, Map<string, Set<string>>>();
+  const candidates: HostCandidate[] = [];
+  const routeWork: RouteWork[] = [];
+  for (const route of byKey(snapshot.tlsRoutes)) {
+    const routeKey = keyOf(route.meta);
+    const { settings, problems: settingsProblems } = settingsFromAnnotations(route.meta.annotations);
+    for (const problem of settingsProblems) warnings.push(`TLSRoute ${routeKey}: ${problem}`);
+    // v1alpha2 rules carry no matches, so every rule applies to every hostname:
+    // their backendRefs form one weighted set.
+    const resolved = route.rules.flatMap((rule) => rule.backendRefs.map((ref) => resolveBackendRef(route, ref, index)));
+    const backends: PlannedBackend[] = resolved.map((entry) => entry.planned);
+    const backendProblems = resolved.flatMap((entry) => (entry.problem === undefined ? [] : [entry.problem]));
+    const planned: PlannedRoute = { id: routeKey, backends, settings };
+    const parents: RouteParentWork[] = [];
+    for (const ref of route.parentRefs) {
+      if (ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
+      const gatewayKey = namespacedKey(ref.namespace ?? route.meta.namespace, ref.name);
+      const gateway = servedByKey.get(gatewayKey);
+      if (gateway === undefined) {
+        if (!index.gateways.has(gatewayKey)) warnings.push(`TLSRoute ${routeKey}: parent Gateway ${gatewayKey} not found`);
+        continue;
+      }
+      const verdict = evaluateParentRef(route, ref, gateway.gateway, gateway.listeners, index.namespaceLabels);
+      parents.push({ ref, verdict });
+      for (const attachment of verdict.attachments) {
+        const perListener = attached.get(gateway) ?? new Map<string, Set<string>>();
+        attached.set(gateway, perListener);
+        const routes = perListener.get(attachment.listener.listener.name) ?? new Set<string>();
+        perListener.set(attachment.listener.listener.name, routes.add(routeKey));
+        for (const hostname of attachment.hostnames) {
+          candidates.push({
+            address: bindAddress.get(gateway) ?? "0.0.0.0",
+            port: attachment.listener.listener.port + portOffset,
+            hostname,
+            routeKey,
+            creationTimestamp: route.meta.creationTimestamp,
+            route: planned,
+          });
+        }
+      }
+    }
+    routeWork.push({ route, planned, backendProblems, settingsProblems, parents });
+  }
+
+  const sockets: SocketAddress[] = served.flatMap((entry) =>
+    entry.listeners
+      .filter((evaluated) => evaluated.usable)
+      .map((evaluated) => ({ address: bindAddress.get(entry) ?? "0.0.0.0", port: evaluated.listener.port + portOffset })),
+  );
+  const table = buildPortTable(sockets, candidates);
+  const shadowNotes = new Map<string, string[]>();
+  for (const shadow of table.shadowed) {
+    const note = `hostname ${shadow.hostname} on ${shadow.address}:${shadow.port} is served by route ${shadow.winnerKey}, which takes precedence`;
+    shadowNotes.set(shadow.routeKey, [...(shadowNotes.get(shadow.routeKey) ?? []), note]);
+    warnings.push(`TLSRoute ${shadow.routeKey}: ${note}`);
+  }
+
+  const routes: RouteStatusPlan[] = routeWork.map((work) => {
+    const generation = work.route.meta.generation;
+    const notes = [...(shadowNotes.get(keyOf(work.route.meta)) ?? []), ...work.settingsProblems.map((problem) => `ignored annotation ${problem}`)];
+    const parents: RouteParentStatusPlan[] = work.parents.map(({ ref, verdict }) => ({
+      parentRef: parentRefPlan(ref),
+      controllerName: CONTROLLER_NAME,
+      conditions: [
+        condition(
+          ConditionType.Accepted,
+          verdict.accepted,
+          verdict.reason,
+          verdict.accepted && notes.length > 0 ? `${verdict.message}; ${notes.join("; ")}` : verdict.message,
+          generation,
+        ),
+        resolvedRefsCondition(work.backendProblems, generation),
+      ],
+    }));
+    return { key: { namespace: work.route.meta.namespace, name: work.route.meta.name }, apiVersion: work.route.apiVersion, parents };
+  });
+
+  const gateways = served.map((entry) =>
+    gatewayStatus(
+      entry,
+      (listenerName) => attached.get(entry)?.get(listenerName)?.size ?? 0,
+      options.statusAddresses?.(entry.gateway) ?? [{ type: "IPAddress", value: bindAddress.get(entry) ?? "0.0.0.0" }],
+    ),
+  );
+
+  return { ports: table.ports, gatewayClasses, gateways, routes, warnings: [...new Set(warnings)] };
+}
