@@ -19,6 +19,7 @@ import {
   type HelloProgress,
   type HelloRejectReason,
   MAX_HELLO_BYTES_LIMIT,
+  MIN_HELLO_BYTES,
 } from "./clientHelloTypes.ts";
 import {
   checkFirstByte,
@@ -37,11 +38,10 @@ export {
   type HelloProgress,
   type HelloRejectReason,
   MAX_HELLO_BYTES_LIMIT,
+  MIN_HELLO_BYTES,
 } from "./clientHelloTypes.ts";
 
 const NEED_MORE: HelloProgress = { state: "need-more" };
-/** Smallest limit accepted: room for the headers and a bare ClientHello. */
-const MIN_HELLO_BYTES = 64;
 
 /** "no-sni" for a hello without a host_name, so a caller that requires SNI can count it. */
 export function sniRejectReason(hello: ClientHelloInfo): "no-sni" | undefined {
@@ -64,7 +64,10 @@ export class ClientHelloReader {
   private body: Uint8Array | undefined;
   private bodyFill = 0;
 
-  /** `maxBytes`: hello bytes (records and their headers) to accept, 64..MAX_HELLO_BYTES_LIMIT. */
+  /**
+   * `maxBytes`: hello bytes (records and their headers) to accept, MIN_HELLO_BYTES..
+   * MAX_HELLO_BYTES_LIMIT. Out of range throws RangeError: validate configuration at startup.
+   */
   constructor(maxBytes: number = DEFAULT_MAX_HELLO_BYTES) {
     if (!Number.isInteger(maxBytes) || maxBytes < MIN_HELLO_BYTES || maxBytes > MAX_HELLO_BYTES_LIMIT) {
       throw new RangeError(`maxBytes must be an integer in ${MIN_HELLO_BYTES}..${MAX_HELLO_BYTES_LIMIT}, got ${maxBytes}`);

@@ -3,6 +3,8 @@
 
 /** Buffered hello bytes (record headers included) allowed by default. */
 export const DEFAULT_MAX_HELLO_BYTES = 16_384;
+/** The smallest configurable hello buffer: headers plus a bare ClientHello. */
+export const MIN_HELLO_BYTES = 64;
 /** The largest configurable hello buffer: 4 full TLS records. */
 export const MAX_HELLO_BYTES_LIMIT = 65_536;
 

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_HELLO_BYTES,
   type HelloProgress,
   MAX_HELLO_BYTES_LIMIT,
+  MIN_HELLO_BYTES,
 } from "../../proxy/clientHello.ts";
 import { clientHello, handshake, helloBody, type HelloParts, records, recordsEvenly, u16, u24 } from "./clientHelloBuilder.ts";
 
@@ -122,6 +123,7 @@ describe("size limits", () => {
   test("exports the default and the ceiling", () => {
     expect(DEFAULT_MAX_HELLO_BYTES).toBe(16_384);
     expect(MAX_HELLO_BYTES_LIMIT).toBe(65_536);
+    expect(MIN_HELLO_BYTES).toBe(64);
   });
 
   test("a hello of 8 KiB and more parses, split over records and chunks", () => {
