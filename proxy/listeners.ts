@@ -132,10 +132,12 @@ export function evaluateListeners(gateway: Gateway, programmable: boolean): read
       ),
     ];
     const problem = !verdict.accepted
-      ? `${listener.name}: ${verdict.message}`
+      ? `listener ${listener.name}: ${verdict.message}`
       : kinds.invalid.length > 0
-        ? `${listener.name}: ${kindsMessage}`
-        : undefined;
+        ? `listener ${listener.name}: ${kindsMessage}`
+        : !usable
+          ? `listener ${listener.name}: ${programmedMessage}`
+          : undefined;
     return { listener, usable, supportedKinds: kinds.supported, conditions, problem };
   });
 }

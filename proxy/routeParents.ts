@@ -71,7 +71,7 @@ export function evaluateParentRef(
   for (const evaluated of selected) {
     const name = evaluated.listener.name;
     if (!evaluated.usable) {
-      refusals.push(`listener ${name} is not a TLS passthrough listener Courier serves`);
+      refusals.push(evaluated.problem ?? `listener ${name} is not programmed`);
       continue;
     }
     if (!evaluated.supportedKinds.some((kind) => kind.kind === "TLSRoute")) {
