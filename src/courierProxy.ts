@@ -229,6 +229,8 @@ export class CourierProxy extends Construct {
   public addListenerPort(port: number): void {
     if (this.listenerPorts.includes(port)) return;
     this.listenerPorts.push(port);
+    // Reported by validation with a fix; cdk8s-plus would throw a vaguer error here.
+    if (port === this.adminPort) return;
     const name = `tls-${port}`;
     this.deployment.containers[0]?.addPort({ name, number: port, protocol: Protocol.TCP });
     this.service.bind(port, { name, targetPort: port, protocol: Protocol.TCP });

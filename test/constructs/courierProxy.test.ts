@@ -1,0 +1,148 @@
+import { describe, expect, test } from "bun:test";
+import { Cpu } from "cdk8s-plus-33";
+import { ServiceType } from "cdk8s-plus-33";
+import { Size } from "cdk8s";
+import { CourierProxy, ExternalTrafficPolicy } from "../../src/index.ts";
+import { find, synth, synthErrors, type Manifest } from "./helpers.ts";
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Container = Record<string, unknown> & { securityContext: Record<string, unknown>; ports: { containerPort: number; name: string }[] };
+type PodSpec = Record<string, unknown> & { containers: Container[]; securityContext: Record<string, unknown> };
+
+function podSpec(objects: Manifest[]): PodSpec {
+  return (find(objects, "Deployment", "courier").spec as { template: { spec: PodSpec } }).template.spec;
+}
+
+/** Flattens RBAC rules to "group/resource:verb" strings, sorted, for exact comparison. */
+function grants(rules: Rule[]): string[] {
+  return rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).sort();
+}
+
+describe("CourierProxy", () => {
+  const objects = synth((chart) => void new CourierProxy(chart, "courier"));
+
+  test("creates the namespace, GatewayClass, identity, RBAC, workload, Service and PDB with stable names", () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`)).toEqual([
+      "Namespace//courier-system",
+      "GatewayClass//courier",
+      "ServiceAccount/courier-system/courier",
+      "ClusterRole//courier",
+      "ClusterRoleBinding//courier",
+      "Role/courier-system/courier-leader-election",
+      "RoleBinding/courier-system/courier-leader-election",
+      "Deployment/courier-system/courier",
+      "Service/courier-system/courier",
+      "PodDisruptionBudget/courier-system/courier",
+    ]);
+    expect(find(objects, "GatewayClass").spec).toMatchObject({ controllerName: "courier.dev/gateway-controller" });
+  });
+
+  test("the ClusterRole reads what the proxy watches and writes only status subresources", () => {
+    const rules = (find(objects, "ClusterRole").rules as Rule[]);
+    const read = (group: string, resource: string): string[] => ["get", "list", "watch"].map((v) => `${group}/${resource}:${v}`);
+    expect(grants(rules)).toEqual(
+      [
+        ...read("gateway.networking.k8s.io", "gatewayclasses"),
+        ...read("gateway.networking.k8s.io", "gateways"),
+        ...read("gateway.networking.k8s.io", "tlsroutes"),
+        ...read("gateway.networking.k8s.io", "referencegrants"),
+        ...read("", "services"),
+        ...read("", "namespaces"),
+        ...read("discovery.k8s.io", "endpointslices"),
+        ...read("multicluster.x-k8s.io", "serviceimports"),
+        "gateway.networking.k8s.io/gatewayclasses/status:update",
+        "gateway.networking.k8s.io/gatewayclasses/status:patch",
+        "gateway.networking.k8s.io/gateways/status:update",
+        "gateway.networking.k8s.io/gateways/status:patch",
+        "gateway.networking.k8s.io/tlsroutes/status:update",
+        "gateway.networking.k8s.io/tlsroutes/status:patch",
+        "/events:create",
+        "/events:patch",
+        "events.k8s.io/events:create",
+        "events.k8s.io/events:patch",
+      ].sort(),
+    );
+    expect(grants(find(objects, "Role").rules as Rule[])).toEqual(["coordination.k8s.io/leases:create", "coordination.k8s.io/leases:get", "coordination.k8s.io/leases:update"]);
+    expect(find(objects, "ClusterRoleBinding").subjects).toEqual([{ apiGroup: "", kind: "ServiceAccount", name: "courier", namespace: "courier-system" }]);
+    expect(find(objects, "RoleBinding").subjects).toEqual([{ apiGroup: "", kind: "ServiceAccount", name: "courier", namespace: "courier-system" }]);
+  });
+
+  test("the pod runs `courier serve` non-root on a read-only filesystem with its token mounted", () => {
+    const spec = podSpec(objects);
+    const container = spec.containers[0]!;
+    expect(container.command).toEqual(["courier", "serve"]);
+    expect(container.image).toBe("ghcr.io/courier-dev/courier:0.1.0");
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(spec.serviceAccountName).toBe("courier");
+    expect(find(objects, "ServiceAccount").automountServiceAccountToken).toBe(true);
+    expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] });
+    expect(container.volumeMounts).toEqual([{ mountPath: "/tmp", name: "tmp" }]);
+  });
+
+  test("probes and metrics on the admin port; requests sized for a proxy", () => {
+    const container = podSpec(objects).containers[0]!;
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: 9090 } });
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9090 } });
+    expect(container.ports).toEqual([
+      { containerPort: 9090, name: "admin", protocol: "TCP" },
+      { containerPort: 443, name: "tls-443", protocol: "TCP" },
+    ]);
+    expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "512Mi" } });
+    const template = (find(objects, "Deployment").spec as { template: { metadata: { annotations: Record<string, string>; labels: Record<string, string> } } }).template;
+    expect(template.metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": "9090", "prometheus.io/path": "/metrics" });
+    expect(template.metadata.labels).toEqual({ "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" });
+  });
+
+  test("the Service is a LoadBalancer selecting the pods by stable labels; the PDB keeps pods up", () => {
+    const service = find(objects, "Service").spec as Record<string, unknown>;
+    expect(service.type).toBe("LoadBalancer");
+    expect(service.selector).toEqual({ "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" });
+    expect(service.ports).toEqual([{ name: "tls-443", port: 443, protocol: "TCP", targetPort: 443 }]);
+    expect(service).not.toHaveProperty("externalTrafficPolicy");
+    expect(find(objects, "Deployment").spec).toMatchObject({ replicas: 2, selector: { matchLabels: { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" } } });
+    expect(find(objects, "PodDisruptionBudget").spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" } } });
+  });
+
+  test("options: image, replicas, ports, Service type, externalTrafficPolicy, resources, no namespace, no class", () => {
+    const custom = synth((chart) => {
+      const proxy = new CourierProxy(chart, "p", {
+        name: "edge",
+        namespace: "edge-system",
+        createNamespace: false,
+        gatewayClass: false,
+        image: "registry.local/courier:dev",
+        replicas: 3,
+        listenerPorts: [443, 5432],
+        serviceType: ServiceType.NODE_PORT,
+        externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
+        adminPort: 9901,
+        resources: { cpu: { request: Cpu.millis(250) }, memory: { request: Size.mebibytes(128) } },
+      });
+      proxy.addListenerPort(6379);
+      proxy.addListenerPort(443);
+    });
+    expect(custom.some((o) => o.kind === "Namespace" || o.kind === "GatewayClass")).toBe(false);
+    const deployment = find(custom, "Deployment", "edge");
+    expect(deployment.metadata.namespace).toBe("edge-system");
+    expect(deployment.spec).toMatchObject({ replicas: 3 });
+    const container = (deployment.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!;
+    expect(container.image).toBe("registry.local/courier:dev");
+    expect(container.resources).toEqual({ requests: { cpu: "250m", memory: "128Mi" } });
+    expect(container.ports.map((p) => p.containerPort)).toEqual([9901, 443, 5432, 6379]);
+    expect(container.readinessProbe).toMatchObject({ httpGet: { port: 9901 } });
+    const service = find(custom, "Service", "edge").spec as Record<string, unknown>;
+    expect(service.type).toBe("NodePort");
+    expect(service.externalTrafficPolicy).toBe("Local");
+    expect((service.ports as { port: number }[]).map((p) => p.port)).toEqual([443, 5432, 6379]);
+  });
+
+  test("validation: replicas, ports, admin port clash, namespace", () => {
+    const errors = synthErrors((chart) => void new CourierProxy(chart, "p", { replicas: 0, listenerPorts: [443, 0, 9090], namespace: "Courier" }));
+    expect(errors).toContain("[test/p] replicas: 0 replicas would run no proxy. Fix: use at least 1 (2 or more to survive a node drain)");
+    expect(errors).toContain("[test/p] listenerPorts[1]: port 0 is outside 1..65535");
+    expect(errors).toContain("[test/p] listenerPorts[2]: port 9090 is also the admin port. Fix: pick another adminPort or listener port");
+    expect(errors).toContain('[test/p] namespace: "Courier" is not a valid RFC 1123 label');
+    expect(synthErrors((chart) => void new CourierProxy(chart, "p"))).toBe("");
+  });
+});
