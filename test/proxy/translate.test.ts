@@ -2,7 +2,7 @@
 // Plan fragments (ports/hosts/backends and status conditions).
 import { describe, expect, test } from "bun:test";
 import { normalizeObjects } from "../../proxy/normalize.ts";
-import type { Plan } from "../../proxy/plan.ts";
+import type { Plan, RouteSettings } from "../../proxy/plan.ts";
 import { translate, type TranslateOptions } from "../../proxy/translate.ts";
 import { conditionSummary, courierClass, manifestObjects } from "./translateFixtures.ts";
 
@@ -516,7 +516,7 @@ spec:
 
 describe("translate: courier.dev annotations", () => {
   const annotated = (annotations: string) => GATEWAY + route("r", ["db.example.com"], `, annotations: {${annotations}}`);
-  const cases: readonly [string, string, object, string[]][] = [
+  const cases: readonly [string, string, RouteSettings, string[]][] = [
     ["defaults", "", { fallback: false }, []],
     ["all set", '"courier.dev/fallback": "true", "courier.dev/idle-timeout": "90s", "courier.dev/tcp-keepalive": "1h30m"', { fallback: true, idleTimeoutMs: 90_000, keepAliveMs: 5_400_000 }, []],
     ['idle-timeout "0" means none', '"courier.dev/idle-timeout": "0"', { fallback: false }, []],
