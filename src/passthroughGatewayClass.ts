@@ -4,7 +4,11 @@
 import { Construct } from "constructs";
 import { ARGOCD_SYNC_WAVE_ANNOTATION, COURIER_CONTROLLER_NAME, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
 import { GatewayClass } from "./imports/gateway.networking.k8s.io.js";
+import { invalid } from "./validation/messages.js";
 import { checkObjectName } from "./validation/names.js";
+
+/** The GatewayClass CRD's limit on spec.description. */
+const MAX_DESCRIPTION = 64;
 
 /** A GatewayClass that Gateways can name, whether created here or elsewhere. */
 export interface IGatewayClass {
@@ -25,8 +29,8 @@ export interface PassthroughGatewayClassProps {
    */
   readonly controllerName?: string;
   /**
-   * Human-readable description shown by `kubectl get gatewayclass -o yaml`.
-   * @default a sentence naming Courier
+   * Human-readable description, at most 64 characters (the CRD's limit).
+   * @default "Courier: TLS passthrough routed by SNI"
    */
   readonly description?: string;
   /**
@@ -48,11 +52,13 @@ export class PassthroughGatewayClass extends Construct implements IGatewayClass 
   public readonly apiObject: GatewayClass;
   public readonly name: string;
   public readonly controllerName: string;
+  public readonly description: string;
 
   public constructor(scope: Construct, id: string, props: PassthroughGatewayClassProps = {}) {
     super(scope, id);
     this.name = props.name ?? DEFAULT_GATEWAY_CLASS_NAME;
     this.controllerName = props.controllerName ?? COURIER_CONTROLLER_NAME;
+    this.description = props.description ?? "Courier: TLS passthrough routed by SNI";
     this.apiObject = new GatewayClass(this, "Resource", {
       metadata: {
         name: this.name,
@@ -60,13 +66,18 @@ export class PassthroughGatewayClass extends Construct implements IGatewayClass 
       },
       spec: {
         controllerName: this.controllerName,
-        description: props.description ?? "Courier: SNI-routed TLS passthrough, backends see the client's own TLS session.",
+        description: this.description,
       },
     });
     this.node.addValidation({
       validate: () => {
+        const errors: string[] = [];
         const problem = checkObjectName("metadata.name", this.name);
-        return problem === undefined ? [] : [problem];
+        if (problem !== undefined) errors.push(problem);
+        if (this.description.length > MAX_DESCRIPTION) {
+          errors.push(invalid("spec.description", `the description is ${this.description.length} characters long`, `shorten it to at most ${MAX_DESCRIPTION} characters`));
+        }
+        return errors;
       },
     });
   }

@@ -128,3 +128,12 @@ describe("PassthroughGateway validation", () => {
     expect(synthErrors((c) => void new PassthroughGateway(c, "gw", { listeners: [{ port: 443 }, { port: 5432, hostname: "*.db.example.com" }] }))).toBe("");
   });
 });
+
+describe("PassthroughGatewayClass validation", () => {
+  test("the description fits the CRD's 64 characters", () => {
+    expect(synthErrors((c) => void new PassthroughGatewayClass(c, "cls", { description: "x".repeat(65) }))).toContain(
+      "[test/cls] spec.description: the description is 65 characters long. Fix: shorten it to at most 64 characters",
+    );
+    expect(synthErrors((c) => void new PassthroughGatewayClass(c, "cls"))).toBe("");
+  });
+});
