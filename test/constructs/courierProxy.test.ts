@@ -6,7 +6,7 @@ import { CourierProxy, ExternalTrafficPolicy } from "../../src/index.ts";
 import { find, synth, synthErrors, type Manifest } from "./helpers.ts";
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-type Container = Record<string, unknown> & { securityContext: Record<string, unknown>; ports: { containerPort: number; name: string }[] };
+type Container = Record<string, unknown> & { securityContext: Record<string, unknown>; ports: { containerPort: number; name: string; protocol: string }[] };
 type PodSpec = Record<string, unknown> & { containers: Container[]; securityContext: Record<string, unknown> };
 
 function podSpec(objects: Manifest[]): PodSpec {
