@@ -30,6 +30,7 @@ export const GatewayReason = {
   Programmed: "Programmed",
   ListenersNotValid: "ListenersNotValid",
   Invalid: "Invalid",
+  InvalidParameters: "InvalidParameters",
 } as const;
 
 export const ListenerReason = {

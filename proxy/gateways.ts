@@ -11,6 +11,8 @@ export interface ServedGateway {
   /** False when its GatewayClass is not accepted (then nothing of it is served). */
   readonly classAccepted: boolean;
   readonly classMessage: string;
+  /** Set when the Gateway's own parametersRef is refused (then nothing of it is served). */
+  readonly parametersProblem?: string;
   readonly listeners: readonly EvaluatedListener[];
 }
 
@@ -37,6 +39,17 @@ export function gatewayStatus(
       conditions: [
         condition(ConditionType.Accepted, false, GatewayReason.Invalid, message, generation),
         condition(ConditionType.Programmed, false, GatewayReason.Invalid, message, generation),
+      ],
+    };
+  }
+  if (served.parametersProblem !== undefined) {
+    return {
+      key,
+      addresses: [],
+      listeners,
+      conditions: [
+        condition(ConditionType.Accepted, false, GatewayReason.InvalidParameters, served.parametersProblem, generation),
+        condition(ConditionType.Programmed, false, GatewayReason.Invalid, served.parametersProblem, generation),
       ],
     };
   }

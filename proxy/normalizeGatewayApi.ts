@@ -80,7 +80,18 @@ export function normalizeGateway(object: JsonRecord): Gateway {
       value: optionalStringField(address, "value", path) ?? "",
     };
   });
-  return { meta, gatewayClassName, listeners, addresses };
+  const infrastructure = recordField(spec, "infrastructure", "spec");
+  const parameters = optionalRecordField(infrastructure, "parametersRef", "spec.infrastructure");
+  const parametersPath = "spec.infrastructure.parametersRef";
+  const infrastructureParametersRef =
+    parameters === undefined
+      ? undefined
+      : {
+          group: optionalStringField(parameters, "group", parametersPath) ?? "",
+          kind: stringField(parameters, "kind", parametersPath),
+          name: stringField(parameters, "name", parametersPath),
+        };
+  return { meta, gatewayClassName, listeners, addresses, ...(infrastructureParametersRef === undefined ? {} : { infrastructureParametersRef }) };
 }
 
 function readListener(raw: unknown, path: string): Listener {

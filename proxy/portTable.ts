@@ -13,6 +13,8 @@ export interface SocketAddress {
 /** One route offering to serve one hostname on one socket. */
 export interface HostCandidate extends SocketAddress {
   readonly hostname: string;
+  /** The listener's hostname ("*" for none) that admitted the route. */
+  readonly listenerHostname: string;
   /** "namespace/name" of the route. */
   readonly routeKey: string;
   readonly creationTimestamp: string;
@@ -42,11 +44,15 @@ function timestampOrder(timestamp: string): number {
 }
 
 /**
- * The Gateway API conflict rule for identical hostnames: the oldest route
- * (creationTimestamp) wins, then the first by "namespace/name". Different
- * hostnames never conflict: lookup picks the most specific at connection time.
+ * Who serves one hostname on one socket. First the most specific listener: an SNI
+ * is matched to a listener before any route (foo.example.com goes to a listener
+ * "foo.example.com" rather than to one for "*.example.com"). Then the Gateway API
+ * conflict rule: the oldest route (creationTimestamp), then "namespace/name".
+ * Different hostnames never conflict: lookup picks the most specific at connection time.
  */
 export function compareRoutePrecedence(a: HostCandidate, b: HostCandidate): number {
+  const byListener = compareHostnamePrecedence(a.listenerHostname, b.listenerHostname);
+  if (byListener !== 0) return byListener;
   const byAge = timestampOrder(a.creationTimestamp) - timestampOrder(b.creationTimestamp);
   if (byAge !== 0 && !Number.isNaN(byAge)) return byAge;
   return a.routeKey < b.routeKey ? -1 : a.routeKey > b.routeKey ? 1 : 0;
@@ -69,8 +75,7 @@ export function buildPortTable(sockets: readonly SocketAddress[], candidates: re
     const byHostname = hostsBySocket.get(socketKey(candidate));
     if (byHostname === undefined) continue;
     const offers = byHostname.get(candidate.hostname) ?? [];
-    // The same route reaching one socket through two listeners offers once.
-    if (!offers.some((offer) => offer.routeKey === candidate.routeKey)) offers.push(candidate);
+    offers.push(candidate);
     byHostname.set(candidate.hostname, offers);
   }
   const shadowed: ShadowedHost[] = [];
@@ -81,10 +86,12 @@ export function buildPortTable(sockets: readonly SocketAddress[], candidates: re
       const hosts: PlannedHost[] = [...byHostname.entries()]
         .sort(([a], [b]) => compareHostnamePrecedence(a, b))
         .flatMap(([hostname, offers]) => {
-          const [winner, ...losers] = [...offers].sort(compareRoutePrecedence);
+          const [winner, ...others] = [...offers].sort(compareRoutePrecedence);
           if (winner === undefined) return [];
-          for (const loser of losers) {
-            shadowed.push({ ...socket, hostname, routeKey: loser.routeKey, winnerKey: winner.routeKey });
+          // A route reaching one socket through several listeners offers more than once.
+          const losers = new Set(others.map((offer) => offer.routeKey).filter((routeKey) => routeKey !== winner.routeKey));
+          for (const routeKey of losers) {
+            shadowed.push({ ...socket, hostname, routeKey, winnerKey: winner.routeKey });
           }
           return [{ hostname, route: winner.route }];
         });

@@ -83,6 +83,8 @@ export interface Gateway {
   readonly gatewayClassName: string;
   readonly listeners: readonly Listener[];
   readonly addresses: readonly GatewayAddress[];
+  /** spec.infrastructure.parametersRef, when set (Courier takes none: the Gateway is refused). */
+  readonly infrastructureParametersRef?: ParametersRef;
 }
 
 export interface ParentRef {

@@ -6,6 +6,7 @@ import { resolveBackendRef, type BackendProblem } from "./backends.ts";
 import { ConditionType, RouteReason, condition } from "./conditions.ts";
 import { gatewayClassStatus, classVerdict, isOurClass } from "./gatewayClasses.ts";
 import { gatewayStatus, type ServedGateway } from "./gateways.ts";
+import { ANY_HOSTNAME } from "./hostnames.ts";
 import { evaluateListeners } from "./listeners.ts";
 import {
   CONTROLLER_NAME,
@@ -49,6 +50,14 @@ function byKey<T extends { readonly meta: ObjectMeta }>(items: readonly T[]): T[
   });
 }
 
+/** Courier takes no parameters: any spec.infrastructure.parametersRef is unsupported. */
+function gatewayParametersProblem(gateway: Gateway): string | undefined {
+  const ref = gateway.infrastructureParametersRef;
+  if (ref === undefined) return undefined;
+  const kind = ref.group === "" ? ref.kind : `${ref.kind}.${ref.group}`;
+  return `spec.infrastructure.parametersRef ${kind} ${ref.name} is not supported: Courier takes no parameters`;
+}
+
 /** Which Gateways are ours, each with its listeners evaluated. */
 function servedGateways(snapshot: Snapshot, index: SnapshotIndex, options: TranslateOptions, warnings: string[]): ServedGateway[] {
   const served: ServedGateway[] = [];
@@ -64,11 +73,13 @@ function servedGateways(snapshot: Snapshot, index: SnapshotIndex, options: Trans
     } else {
       continue;
     }
+    const parametersProblem = gatewayParametersProblem(gateway);
     served.push({
       gateway,
       classAccepted: verdict.accepted,
       classMessage: verdict.message,
-      listeners: evaluateListeners(gateway, verdict.accepted),
+      ...(parametersProblem === undefined ? {} : { parametersProblem }),
+      listeners: evaluateListeners(gateway, verdict.accepted && parametersProblem === undefined),
     });
   }
   return served;
@@ -154,6 +165,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
             address: bindAddress.get(gateway) ?? "0.0.0.0",
             port: attachment.listener.listener.port + portOffset,
             hostname,
+            listenerHostname: attachment.listener.listener.hostname ?? ANY_HOSTNAME,
             routeKey,
             creationTimestamp: route.meta.creationTimestamp,
             route: planned,

@@ -541,3 +541,49 @@ describe("translate: courier.dev annotations", () => {
     });
   }
 });
+
+describe("translate: Gateway spec.infrastructure.parametersRef (GatewayInvalidParametersRef)", () => {
+  test("any parametersRef: Accepted=False/InvalidParameters and nothing served", () => {
+    const plan = planOf(
+      GATEWAY.replace("  gatewayClassName: courier\n", "  gatewayClassName: courier\n  infrastructure: {parametersRef: {group: example.com, kind: Config, name: nope}}\n") +
+        route("db", ["db.example.com"]),
+    );
+    expect(conditionSummary(plan.gateways[0]!.conditions)).toEqual({ Accepted: "False/InvalidParameters", Programmed: "False/Invalid" });
+    expect(plan.gateways[0]?.conditions[0]?.observedGeneration).toBe(2);
+    expect(plan.ports).toEqual([]);
+    expect(routeConditions(plan, "db")[0]?.["Accepted"]).toBe("False/NotAllowedByListeners");
+  });
+});
+
+describe("translate: listener specificity before route age", () => {
+  test("an SNI goes to the most specific listener's route even when another listener's route is older", () => {
+    const plan = planOf(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: apps}
+spec:
+  gatewayClassName: courier
+  listeners:
+  - {name: exact, protocol: TLS, port: 443, hostname: db.example.com, tls: {mode: Passthrough}}
+  - {name: wild, protocol: TLS, port: 443, hostname: "*.example.com", tls: {mode: Passthrough}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: older, namespace: apps, creationTimestamp: "2020-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, sectionName: wild}]
+  hostnames: [db.example.com]
+  rules: [{backendRefs: [{name: a, port: 1}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: newer, namespace: apps, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, sectionName: exact}]
+  hostnames: ["*.example.com"]
+  rules: [{backendRefs: [{name: b, port: 1}]}]
+`);
+    expect(plan.ports[0]?.hosts.map((host) => `${host.hostname}=${host.route.id}`)).toEqual(["db.example.com=apps/newer"]);
+    expect(plan.warnings).toEqual(["TLSRoute apps/older: hostname db.example.com on 0.0.0.0:443 is served by route apps/newer, which takes precedence"]);
+  });
+});
