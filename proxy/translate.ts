@@ -181,7 +181,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
       .filter((evaluated) => evaluated.usable)
       .map((evaluated) => ({ address: bindAddress.get(entry) ?? "0.0.0.0", port: evaluated.listener.port + portOffset })),
   );
-  const table = buildPortTable(sockets, candidates);
+  // An offset that pushes a port past 65535 is an operator error, not the Gateway's:
+  // such sockets are left out and named.
+  const bindable = (socket: SocketAddress) => socket.port >= 1 && socket.port <= 65535;
+  for (const socket of sockets.filter((candidate) => !bindable(candidate))) {
+    warnings.push(`port offset ${portOffset} puts a listener on port ${socket.port}, outside 1-65535; not bound`);
+  }
+  const table = buildPortTable(sockets.filter(bindable), candidates.filter(bindable));
   const shadowNotes = new Map<string, string[]>();
   for (const shadow of table.shadowed) {
     const note = `hostname ${shadow.hostname} on ${shadow.address}:${shadow.port} is served by route ${shadow.winnerKey}, which takes precedence`;

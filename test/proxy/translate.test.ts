@@ -587,3 +587,19 @@ spec:
     expect(plan.warnings).toEqual(["TLSRoute apps/older: hostname db.example.com on 0.0.0.0:443 is served by route apps/newer, which takes precedence"]);
   });
 });
+
+describe("translate: options", () => {
+  test("a port offset beyond 65535 leaves the socket out with a warning", () => {
+    const plan = planOf(GATEWAY + route("db", ["db.example.com"]), { portOffset: 65200 });
+    expect(plan.ports).toEqual([]);
+    expect(plan.warnings).toEqual(["port offset 65200 puts a listener on port 65643, outside 1-65535; not bound"]);
+  });
+  test("default bind address: the Gateway's first IPAddress; statusAddresses overrides status", () => {
+    const plan = planOf(
+      GATEWAY.replace("  gatewayClassName: courier\n", "  gatewayClassName: courier\n  addresses: [{type: Hostname, value: gw.example.com}, {value: 127.0.0.5}]\n") + route("db", ["db.example.com"]),
+      { statusAddresses: () => [{ type: "Hostname", value: "lb.example.com" }] },
+    );
+    expect(plan.ports.map((port) => port.address)).toEqual(["127.0.0.5"]);
+    expect(plan.gateways[0]?.addresses).toEqual([{ type: "Hostname", value: "lb.example.com" }]);
+  });
+});
