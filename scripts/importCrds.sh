@@ -4,6 +4,7 @@
 # is reproducible anywhere `go` runs; `cdk8s import` turns them into TypeScript.
 # Each group's CRD files are joined into one multi-document YAML first because
 # `cdk8s import` of several files keeps only the last kind per output module.
+# Usage: importCrds.sh [OUTDIR]   (default src/imports; tests pass a temporary dir)
 set -eu
 GATEWAY_API_VERSION=v1.6.3
 MCS_API_VERSION=v0.5.2
@@ -34,8 +35,9 @@ join "$work/gateway.networking.k8s.io.yaml" \
 join "$work/multicluster.x-k8s.io.yaml" \
   "$mcsApi/config/crd/multicluster.x-k8s.io_serviceimports.yaml"
 
-rm -rf src/imports
+out=${1:-src/imports}
+rm -rf "$out"
 for spec in gateway.networking.k8s.io multicluster.x-k8s.io; do
   npx --no-install cdk8s --no-check-upgrade import --language typescript \
-    --output src/imports "$work/$spec.yaml"
+    --output "$out" "$work/$spec.yaml"
 done
