@@ -107,12 +107,87 @@ interface RouteParentWork {
   readonly verdict: ParentVerdict;
 }
 
-interface RouteWork {
+/** One route, evaluated against every Gateway of ours it names. */
+interface EvaluatedRoute {
   readonly route: TLSRoute;
-  readonly planned: PlannedRoute;
   readonly backendProblems: readonly BackendProblem[];
   readonly settingsProblems: readonly string[];
   readonly parents: readonly RouteParentWork[];
+  /** Each hostname offered on each socket, for the port table. */
+  readonly candidates: readonly HostCandidate[];
+  /** Which listeners took the route, for attachedRoutes. */
+  readonly attachedTo: readonly { readonly gateway: ServedGateway; readonly listenerName: string }[];
+}
+
+interface RouteContext {
+  readonly index: SnapshotIndex;
+  readonly servedByKey: ReadonlyMap<string, ServedGateway>;
+  readonly bindAddress: (gateway: ServedGateway) => string;
+  readonly portOffset: number;
+  readonly warnings: string[];
+}
+
+function evaluateRoute(route: TLSRoute, context: RouteContext): EvaluatedRoute {
+  const routeKey = keyOf(route.meta);
+  const { settings, problems: settingsProblems } = settingsFromAnnotations(route.meta.annotations);
+  for (const problem of settingsProblems) context.warnings.push(`TLSRoute ${routeKey}: ${problem}`);
+  // v1alpha2 rules carry no matches, so every rule applies to every hostname:
+  // their backendRefs form one weighted set.
+  const resolved = route.rules.flatMap((rule) => rule.backendRefs.map((ref) => resolveBackendRef(route, ref, context.index)));
+  const backends: PlannedBackend[] = resolved.map((entry) => entry.planned);
+  const backendProblems = resolved.flatMap((entry) => (entry.problem === undefined ? [] : [entry.problem]));
+  const planned: PlannedRoute = { id: routeKey, backends, settings };
+  const parents: RouteParentWork[] = [];
+  const candidates: HostCandidate[] = [];
+  const attachedTo: { gateway: ServedGateway; listenerName: string }[] = [];
+  for (const ref of route.parentRefs) {
+    if (ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
+    const gatewayKey = namespacedKey(ref.namespace ?? route.meta.namespace, ref.name);
+    const gateway = context.servedByKey.get(gatewayKey);
+    if (gateway === undefined) {
+      // Someone else's Gateway: no status entry from Courier, not even a refusal.
+      if (!context.index.gateways.has(gatewayKey)) context.warnings.push(`TLSRoute ${routeKey}: parent Gateway ${gatewayKey} not found`);
+      continue;
+    }
+    const verdict = evaluateParentRef(route, ref, gateway.gateway, gateway.listeners, context.index.namespaceLabels);
+    parents.push({ ref, verdict });
+    for (const { listener: evaluated, hostnames } of verdict.attachments) {
+      attachedTo.push({ gateway, listenerName: evaluated.listener.name });
+      for (const hostname of hostnames) {
+        candidates.push({
+          address: context.bindAddress(gateway),
+          port: evaluated.listener.port + context.portOffset,
+          hostname,
+          listenerHostname: evaluated.listener.hostname ?? ANY_HOSTNAME,
+          routeKey,
+          creationTimestamp: route.meta.creationTimestamp,
+          route: planned,
+        });
+      }
+    }
+  }
+  return { route, backendProblems, settingsProblems, parents, candidates, attachedTo };
+}
+
+function routeStatus(evaluated: EvaluatedRoute, shadowNotes: readonly string[]): RouteStatusPlan {
+  const { route } = evaluated;
+  const generation = route.meta.generation;
+  const notes = [...shadowNotes, ...evaluated.settingsProblems.map((problem) => `ignored annotation ${problem}`)];
+  const parents: RouteParentStatusPlan[] = evaluated.parents.map(({ ref, verdict }) => ({
+    parentRef: parentRefPlan(ref),
+    controllerName: CONTROLLER_NAME,
+    conditions: [
+      condition(
+        ConditionType.Accepted,
+        verdict.accepted,
+        verdict.reason,
+        verdict.accepted && notes.length > 0 ? `${verdict.message}; ${notes.join("; ")}` : verdict.message,
+        generation,
+      ),
+      resolvedRefsCondition(evaluated.backendProblems, generation),
+    ],
+  }));
+  return { key: { namespace: route.meta.namespace, name: route.meta.name }, apiVersion: route.apiVersion, parents };
 }
 
 export function translate(snapshot: Snapshot, options: TranslateOptions = {}): Plan {
@@ -127,59 +202,30 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     .map(gatewayClassStatus);
 
   const served = servedGateways(snapshot, index, options, warnings);
-  const servedByKey = new Map(served.map((entry) => [namespacedKey(entry.gateway.meta.namespace, entry.gateway.meta.name), entry] as const));
-  const bindAddress = new Map(served.map((entry) => [entry, addressFor(entry.gateway)] as const));
-
-  // Routes: backends once per route, then each parentRef against its Gateway.
+  const addresses = new Map(served.map((entry) => [entry, addressFor(entry.gateway)] as const));
+  const bindAddress = (entry: ServedGateway) => addresses.get(entry) ?? "0.0.0.0";
+  const context: RouteContext = {
+    index,
+    servedByKey: new Map(served.map((entry) => [namespacedKey(entry.gateway.meta.namespace, entry.gateway.meta.name), entry] as const)),
+    bindAddress,
+    portOffset,
+    warnings,
+  };
+  const evaluatedRoutes = byKey(snapshot.tlsRoutes).map((route) => evaluateRoute(route, context));
+  const candidates = evaluatedRoutes.flatMap((evaluated) => evaluated.candidates);
   const attached = new Map<ServedGateway, Map<string, Set<string>>>();
-  const candidates: HostCandidate[] = [];
-  const routeWork: RouteWork[] = [];
-  for (const route of byKey(snapshot.tlsRoutes)) {
-    const routeKey = keyOf(route.meta);
-    const { settings, problems: settingsProblems } = settingsFromAnnotations(route.meta.annotations);
-    for (const problem of settingsProblems) warnings.push(`TLSRoute ${routeKey}: ${problem}`);
-    // v1alpha2 rules carry no matches, so every rule applies to every hostname:
-    // their backendRefs form one weighted set.
-    const resolved = route.rules.flatMap((rule) => rule.backendRefs.map((ref) => resolveBackendRef(route, ref, index)));
-    const backends: PlannedBackend[] = resolved.map((entry) => entry.planned);
-    const backendProblems = resolved.flatMap((entry) => (entry.problem === undefined ? [] : [entry.problem]));
-    const planned: PlannedRoute = { id: routeKey, backends, settings };
-    const parents: RouteParentWork[] = [];
-    for (const ref of route.parentRefs) {
-      if (ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
-      const gatewayKey = namespacedKey(ref.namespace ?? route.meta.namespace, ref.name);
-      const gateway = servedByKey.get(gatewayKey);
-      if (gateway === undefined) {
-        if (!index.gateways.has(gatewayKey)) warnings.push(`TLSRoute ${routeKey}: parent Gateway ${gatewayKey} not found`);
-        continue;
-      }
-      const verdict = evaluateParentRef(route, ref, gateway.gateway, gateway.listeners, index.namespaceLabels);
-      parents.push({ ref, verdict });
-      for (const attachment of verdict.attachments) {
-        const perListener = attached.get(gateway) ?? new Map<string, Set<string>>();
-        attached.set(gateway, perListener);
-        const routes = perListener.get(attachment.listener.listener.name) ?? new Set<string>();
-        perListener.set(attachment.listener.listener.name, routes.add(routeKey));
-        for (const hostname of attachment.hostnames) {
-          candidates.push({
-            address: bindAddress.get(gateway) ?? "0.0.0.0",
-            port: attachment.listener.listener.port + portOffset,
-            hostname,
-            listenerHostname: attachment.listener.listener.hostname ?? ANY_HOSTNAME,
-            routeKey,
-            creationTimestamp: route.meta.creationTimestamp,
-            route: planned,
-          });
-        }
-      }
+  for (const evaluated of evaluatedRoutes) {
+    for (const { gateway, listenerName } of evaluated.attachedTo) {
+      const perListener = attached.get(gateway) ?? new Map<string, Set<string>>();
+      attached.set(gateway, perListener);
+      perListener.set(listenerName, (perListener.get(listenerName) ?? new Set<string>()).add(keyOf(evaluated.route.meta)));
     }
-    routeWork.push({ route, planned, backendProblems, settingsProblems, parents });
   }
 
   const sockets: SocketAddress[] = served.flatMap((entry) =>
     entry.listeners
       .filter((evaluated) => evaluated.usable)
-      .map((evaluated) => ({ address: bindAddress.get(entry) ?? "0.0.0.0", port: evaluated.listener.port + portOffset })),
+      .map((evaluated) => ({ address: bindAddress(entry), port: evaluated.listener.port + portOffset })),
   );
   // An offset that pushes a port past 65535 is an operator error, not the Gateway's:
   // such sockets are left out and named.
@@ -195,31 +241,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     warnings.push(`TLSRoute ${shadow.routeKey}: ${note}`);
   }
 
-  const routes: RouteStatusPlan[] = routeWork.map((work) => {
-    const generation = work.route.meta.generation;
-    const notes = [...(shadowNotes.get(keyOf(work.route.meta)) ?? []), ...work.settingsProblems.map((problem) => `ignored annotation ${problem}`)];
-    const parents: RouteParentStatusPlan[] = work.parents.map(({ ref, verdict }) => ({
-      parentRef: parentRefPlan(ref),
-      controllerName: CONTROLLER_NAME,
-      conditions: [
-        condition(
-          ConditionType.Accepted,
-          verdict.accepted,
-          verdict.reason,
-          verdict.accepted && notes.length > 0 ? `${verdict.message}; ${notes.join("; ")}` : verdict.message,
-          generation,
-        ),
-        resolvedRefsCondition(work.backendProblems, generation),
-      ],
-    }));
-    return { key: { namespace: work.route.meta.namespace, name: work.route.meta.name }, apiVersion: work.route.apiVersion, parents };
-  });
+  const routes = evaluatedRoutes.map((evaluated) => routeStatus(evaluated, shadowNotes.get(keyOf(evaluated.route.meta)) ?? []));
 
   const gateways = served.map((entry) =>
     gatewayStatus(
       entry,
       (listenerName) => attached.get(entry)?.get(listenerName)?.size ?? 0,
-      options.statusAddresses?.(entry.gateway) ?? [{ type: "IPAddress", value: bindAddress.get(entry) ?? "0.0.0.0" }],
+      options.statusAddresses?.(entry.gateway) ?? [{ type: "IPAddress", value: bindAddress(entry) }],
     ),
   );
 
