@@ -102,9 +102,13 @@ export function evaluateListeners(gateway: Gateway, programmable: boolean): read
     const kinds = verdict.accepted ? routeKinds(listener) : { supported: [], invalid: [] };
     const usable = programmable && verdict.accepted && kinds.supported.length > 0;
     const describeKind = (kind: GroupKind) => `${kind.group === "" ? "" : `${kind.group}/`}${kind.kind}`;
+    // A listener Courier does not serve has nothing resolved on its behalf (its
+    // certificateRefs are never read), and the message says so.
     const kindsMessage =
       kinds.invalid.length === 0
-        ? "All references resolved"
+        ? verdict.accepted
+          ? "All references resolved"
+          : "Nothing to resolve: the listener is not served"
         : `unsupported route kinds: ${kinds.invalid.map(describeKind).join(", ")} (Courier supports ${describeKind(TLS_ROUTE_KIND)})`;
     const programmedMessage = usable
       ? "Listener programmed"
