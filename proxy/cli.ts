@@ -13,6 +13,12 @@ export interface ServeOptions {
   readonly manifests: string;
   /** File mode: the local endpoints file (optional: routes then have no endpoints). */
   readonly endpoints: string | undefined;
+  /** Cluster mode: a kubeconfig path, or "in-cluster" for the pod's service account. */
+  readonly kubeconfig: string | undefined;
+  /** Cluster mode: what Gateways report in status.addresses (e.g. the load balancer's IP). */
+  readonly gatewayAddresses: readonly string[];
+  /** Cluster mode: namespace of the leader-election Lease (default: the pod's or the context's). */
+  readonly leaseNamespace: string | undefined;
   readonly portOffset: number;
   /** Bind address for Gateways that name none. */
   readonly listenAddress: string;
@@ -23,14 +29,19 @@ export interface ServeOptions {
 }
 
 export const USAGE = `Usage:
-  courier serve [--manifests DIR] [--endpoints FILE] [options]
+  courier serve [--manifests DIR] [--endpoints FILE] [options]   file mode (the default)
+  courier serve --kubeconfig FILE|in-cluster [options]            cluster mode
+  (in a pod, with neither --manifests nor --kubeconfig: cluster mode, in-cluster)
 
 Options:
   --manifests DIR          Gateway/TLSRoute manifests to serve (default: dist)
   --endpoints FILE         Service -> host:port list for file mode (YAML)
+  --kubeconfig FILE        watch a cluster and write Gateway API status ("in-cluster" in a pod)
+  --gateway-address ADDR   cluster mode: address(es) Gateways report, comma-separated
+  --lease-namespace NS     cluster mode: namespace of the leader-election Lease
   --port-offset N          add N to every listener port (serve 443 as 8443 without root)
   --listen-address ADDR    bind address for Gateways without spec.addresses (default 0.0.0.0)
-  --admin ADDR:PORT|off    health, metrics and status page (default 127.0.0.1:9090)
+  --admin ADDR:PORT|off    health, metrics and status page (default 127.0.0.1:9090; 0.0.0.0:9090 in a pod)
   --log-level LEVEL        debug, info, warn or error (default info)
   --max-hello-bytes N      largest ClientHello accepted, up to 65536 (default 16384)
   --hello-timeout DUR      time allowed for the ClientHello (default 10s)
@@ -46,7 +57,8 @@ type Parsed = { readonly options: ServeOptions } | { readonly error: string };
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
-export function parseServeArgs(argv: readonly string[]): Parsed {
+/** `env` decides the in-cluster defaults (KUBERNETES_SERVICE_HOST is set in every pod). */
+export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Parsed {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -61,7 +73,7 @@ export function parseServeArgs(argv: readonly string[]): Parsed {
       i++;
     }
   }
-  const known = new Set(["manifests", "endpoints", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
+  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "lease-namespace", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
   for (const key of values.keys()) if (!known.has(key)) return { error: `unknown option --${key}` };
 
   const problems: string[] = [];
@@ -80,7 +92,9 @@ export function parseServeArgs(argv: readonly string[]): Parsed {
     return ms ?? fallback;
   };
 
-  let admin: HostPort | undefined = { host: "127.0.0.1", port: 9090 };
+  const inPod = env.KUBERNETES_SERVICE_HOST !== undefined && !values.has("manifests") && !values.has("kubeconfig");
+  const kubeconfig = values.get("kubeconfig") ?? (inPod ? "in-cluster" : undefined);
+  let admin: HostPort | undefined = { host: inPod ? "0.0.0.0" : "127.0.0.1", port: 9090 };
   const adminText = values.get("admin");
   if (adminText === "off") admin = undefined;
   else if (adminText !== undefined) {
@@ -104,6 +118,9 @@ export function parseServeArgs(argv: readonly string[]): Parsed {
   const options: ServeOptions = {
     manifests: values.get("manifests") ?? "dist",
     endpoints: values.get("endpoints"),
+    kubeconfig,
+    gatewayAddresses: (values.get("gateway-address") ?? "").split(",").filter((a) => a !== ""),
+    leaseNamespace: values.get("lease-namespace"),
     portOffset: integer("port-offset", 0, -65535, 65535),
     listenAddress: values.get("listen-address") ?? "0.0.0.0",
     admin,

@@ -8,17 +8,18 @@ import { parse as parseYaml } from "yaml";
 import type { ServeOptions } from "./cli.ts";
 import { endpointsFileObjects } from "./endpointsFile.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import { readManifestDir } from "./manifestFiles.ts";
 import { formatObjectError, normalizeObjects, type SourcedObject } from "./normalize.ts";
 import type { Plan } from "./plan.ts";
-import { translate } from "./translate.ts";
+import { translate, type TranslateOptions } from "./translate.ts";
 
 const DEBOUNCE_MS = 100;
 
 export type LoadOutcome = { readonly plan: Plan; readonly errors: readonly string[] };
 
 /** Reads and translates the files once. Errors name the file and the field. */
-export async function loadFileConfig(options: ServeOptions): Promise<LoadOutcome> {
+export async function loadFileConfig(options: ServeOptions, translateOptions: TranslateOptions): Promise<LoadOutcome> {
   const errors: string[] = [];
   let objects: SourcedObject[] = [];
   try {
@@ -39,19 +40,46 @@ export async function loadFileConfig(options: ServeOptions): Promise<LoadOutcome
   }
   const normalized = normalizeObjects(objects);
   for (const e of normalized.errors) errors.push(formatObjectError(e));
-  const plan = translate(normalized.snapshot, {
-    portOffset: options.portOffset,
-    addressFor: (gateway) => gateway.addresses.find((a) => a.type === "IPAddress")?.value ?? options.listenAddress,
-    assumeClassesOurs: true,
-  });
+  const plan = translate(normalized.snapshot, { ...translateOptions, assumeClassesOurs: true });
   return { plan, errors };
+}
+
+/**
+ * Loads the files, applies the Plan, and reloads on every change. At start-up the
+ * valid part of a configuration with errors is served; later, a configuration with
+ * errors is refused whole and the last good one keeps serving.
+ */
+export async function startFileSource(options: ServeOptions, translateOptions: TranslateOptions, log: Logger, metrics: Metrics, apply: (plan: Plan) => void): Promise<{ stop(): Promise<void> }> {
+  let loaded = false;
+  const reload = async (): Promise<void> => {
+    const { plan, errors } = await loadFileConfig(options, translateOptions);
+    for (const error of errors) log.error("configuration error", { error });
+    if (errors.length > 0) metrics.inc("courier_config_errors_total", "Configuration loads that found errors.");
+    if (errors.length > 0 && loaded) {
+      log.warn("keeping the last good configuration until the errors are fixed");
+      return;
+    }
+    loaded = true;
+    apply(plan);
+  };
+  await reload();
+  let reloading = Promise.resolve();
+  const stopWatching = watchFileConfig(options, log, () => {
+    reloading = reloading.then(reload, reload);
+  });
+  return {
+    async stop() {
+      stopWatching();
+      await reloading;
+    },
+  };
 }
 
 /**
  * Watches the manifests directory and the endpoints file and calls `onChange` at most
  * once per burst of file events. Returns a function that stops watching.
  */
-export function watchFileConfig(options: ServeOptions, log: Logger, onChange: () => void): () => void {
+function watchFileConfig(options: ServeOptions, log: Logger, onChange: () => void): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = (): void => {
     if (timer !== undefined) clearTimeout(timer);

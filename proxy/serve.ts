@@ -1,13 +1,17 @@
-// `courier serve`: wires the configuration source, the data plane, the admin endpoint
-// and signal handling together. File mode is the configuration source for now.
+// `courier serve`: wires a configuration source (files, or a cluster), the data
+// plane, the admin endpoint and signal handling together.
 import { startAdminServer } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
 import { DataPlane } from "./dataPlane.ts";
-import { loadFileConfig, watchFileConfig } from "./fileMode.ts";
+import { startFileSource } from "./fileMode.ts";
+import { startClusterSource } from "./kube/clusterSource.ts";
+import { loadInCluster, loadKubeconfig } from "./kube/credentials.ts";
 import { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import type { Plan } from "./plan.ts";
 import { describePlan } from "./planSummary.ts";
+import type { Gateway } from "./snapshot.ts";
+import type { TranslateOptions } from "./translate.ts";
 
 export async function serve(options: ServeOptions): Promise<void> {
   const log = new Logger(options.logLevel);
@@ -34,37 +38,45 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   };
 
-  const reload = async (): Promise<void> => {
-    const { plan, errors } = await loadFileConfig(options);
-    for (const error of errors) log.error("configuration error", { error });
-    if (errors.length > 0) metrics.inc("courier_config_errors_total", "Configuration loads that found errors.");
-    if (errors.length > 0 && current !== undefined) {
-      log.warn("keeping the last good configuration until the errors are fixed");
-      return;
-    }
-    apply(plan);
+  const bindAddress = (gateway: Gateway): string => gateway.addresses.find((a) => a.type === "IPAddress")?.value ?? options.listenAddress;
+  const translateOptions: TranslateOptions = {
+    portOffset: options.portOffset,
+    addressFor: bindAddress,
+    statusAddresses: (gateway) => {
+      if (options.gatewayAddresses.length > 0) return options.gatewayAddresses.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? "IPAddress" : "Hostname", value }));
+      const bound = bindAddress(gateway);
+      return bound === "0.0.0.0" || bound === "::" ? [] : [{ type: "IPAddress", value: bound }];
+    },
   };
 
-  await reload();
-  let reloading = Promise.resolve();
-  const stopWatching = watchFileConfig(options, log, () => {
-    reloading = reloading.then(reload, reload);
-  });
+  const source =
+    options.kubeconfig === undefined
+      ? await startFileSource(options, translateOptions, log, metrics, apply)
+      : await startClusterSource(
+          (() => {
+            const credentials = options.kubeconfig === "in-cluster" ? loadInCluster() : loadKubeconfig(options.kubeconfig);
+            return { credentials, translate: translateOptions, leaseNamespace: options.leaseNamespace ?? credentials.namespace };
+          })(),
+          log,
+          metrics,
+          apply,
+        );
   const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, metrics, dataPlane, {
     ready: () => current !== undefined,
     describe: () => (current === undefined ? [] : describePlan(current)),
   });
   if (admin !== undefined) log.info("admin endpoint", { url: `http://${admin.hostname}:${admin.port}/` });
-  log.info("ready", { ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
+  log.info("ready", { mode: options.kubeconfig === undefined ? "files" : "cluster", ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    stopWatching();
+    const left = dataPlane.drain(options.limits.drainTimeoutMs);
     log.info("draining", { signal, open: dataPlane.activeConnections, timeout: `${options.limits.drainTimeoutMs}ms` });
-    const left = await dataPlane.drain(options.limits.drainTimeoutMs);
-    if (left > 0) log.warn("drain timeout: closing the remaining connections", { open: left });
+    await source.stop();
+    const remaining = await left;
+    if (remaining > 0) log.warn("drain timeout: closing the remaining connections", { open: remaining });
     dataPlane.close();
     admin?.stop(true);
     log.info("stopped");

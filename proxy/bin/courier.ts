@@ -5,7 +5,7 @@ import { serve } from "../serve.ts";
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "serve") {
-  const parsed = parseServeArgs(rest);
+  const parsed = parseServeArgs(rest, process.env);
   if ("error" in parsed) {
     process.stderr.write(`courier: ${parsed.error}\n\n${USAGE}`);
     process.exit(2);

@@ -1,0 +1,73 @@
+// A small Kubernetes API client on Bun's fetch, whose `tls` option carries the CA and
+// client certificate. (@kubernetes/client-node's HTTP layer has been reported to drop
+// those TLS settings under Bun; this needs nothing but fetch.)
+import type { KubeCredentials } from "./credentials.ts";
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface WatchEvent {
+  readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  readonly object: Record<string, unknown>;
+}
+
+export class KubeClient {
+  constructor(readonly credentials: KubeCredentials) {}
+
+  private init(method: string, body: unknown, contentType: string | undefined, signal: AbortSignal | undefined): RequestInit {
+    const c = this.credentials;
+    const headers: Record<string, string> = { accept: "application/json" };
+    const token = c.token?.();
+    if (token !== undefined && token !== "") headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = contentType ?? "application/json";
+    return {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      tls: { ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: c.insecureSkipTlsVerify !== true },
+    } as RequestInit;
+  }
+
+  /** Sends a request and returns the decoded JSON body; a non-2xx answer throws KubeApiError. */
+  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<T> {
+    const response = await fetch(this.credentials.server + path, this.init(method, body, contentType, signal));
+    const text = await response.text();
+    if (!response.ok) throw toError(response.status, text, `${method} ${path}`);
+    return (text === "" ? {} : JSON.parse(text)) as T;
+  }
+
+  /** Streams watch events until the server ends the watch or `signal` aborts. */
+  async *watch(path: string, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    const response = await fetch(this.credentials.server + path, this.init("GET", undefined, undefined, signal));
+    if (!response.ok || response.body === null) throw toError(response.status, await response.text(), `watch ${path}`);
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline = buffered.indexOf("\n");
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line !== "") yield JSON.parse(line) as WatchEvent;
+        newline = buffered.indexOf("\n");
+      }
+    }
+  }
+}
+
+function toError(status: number, text: string, what: string): KubeApiError {
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    return new KubeApiError(status, s.reason ?? "", `${what}: ${status} ${s.message ?? text}`);
+  } catch {
+    return new KubeApiError(status, "", `${what}: ${status} ${text.slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,106 @@
+// Cluster mode's configuration source: informers for every watched resource feed one
+// Snapshot; bursts of events are coalesced into one rebuild. The elected leader also
+// writes status. When the API server is unreachable the informers keep their last
+// objects, so the data plane keeps the last good Plan.
+import { hostname } from "node:os";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { formatObjectError, normalizeObjects } from "../normalize.ts";
+import type { Plan } from "../plan.ts";
+import { LeaderElector } from "../status/leaderElection.ts";
+import { StatusWriter } from "../status/statusWriter.ts";
+import { translate, type TranslateOptions } from "../translate.ts";
+import { KubeClient } from "./client.ts";
+import type { KubeCredentials } from "./credentials.ts";
+import { Informer } from "./informer.ts";
+import { discoverResources, type WatchedResources } from "./resources.ts";
+
+const COALESCE_MS = 50;
+const RESYNC_MS = 60_000;
+const DISCOVERY_RETRY_MS = 2_000;
+
+export interface ClusterSourceOptions {
+  readonly credentials: KubeCredentials;
+  readonly translate: TranslateOptions;
+  /** Namespace of the leader-election Lease. */
+  readonly leaseNamespace: string;
+  readonly identity?: string;
+}
+
+export interface ClusterSource {
+  stop(): Promise<void>;
+}
+
+export async function startClusterSource(options: ClusterSourceOptions, log: Logger, metrics: Metrics, apply: (plan: Plan) => void): Promise<ClusterSource> {
+  const client = new KubeClient(options.credentials);
+  let resources: WatchedResources | undefined;
+  while (resources === undefined) {
+    try {
+      resources = await discoverResources(client);
+    } catch (error) {
+      log.error("cannot discover the Gateway API resources; retrying", { server: options.credentials.server, error: (error as Error).message });
+      await Bun.sleep(DISCOVERY_RETRY_MS);
+    }
+  }
+  log.info("watching", {
+    server: options.credentials.server,
+    tlsroutes: resources.tlsRoutes.version,
+    referencegrants: resources.referenceGrants?.version ?? "not served",
+    serviceimports: resources.serviceImports?.version ?? "not served",
+  });
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let latest: Plan | undefined;
+  let writing = Promise.resolve();
+  const writer = new StatusWriter(client, resources, log, metrics);
+  const informers = {
+    gatewayClasses: new Informer(client, resources.gatewayClasses, () => schedule(), log),
+    gateways: new Informer(client, resources.gateways, () => schedule(), log),
+    tlsRoutes: new Informer(client, resources.tlsRoutes, () => schedule(), log),
+    services: new Informer(client, resources.services, () => schedule(), log),
+    endpointSlices: new Informer(client, resources.endpointSlices, () => schedule(), log),
+    namespaces: new Informer(client, resources.namespaces, () => schedule(), log),
+    referenceGrants: resources.referenceGrants === undefined ? undefined : new Informer(client, resources.referenceGrants, () => schedule(), log),
+    serviceImports: resources.serviceImports === undefined ? undefined : new Informer(client, resources.serviceImports, () => schedule(), log),
+  };
+  const all = Object.values(informers).filter((i): i is Informer => i !== undefined);
+
+  const writeStatus = (): void => {
+    const plan = latest;
+    if (plan === undefined || !elector.isLeader) return;
+    writing = writing.then(async () => {
+      const writes = await writer.sync(plan, { gatewayClasses: informers.gatewayClasses.objects, gateways: informers.gateways.objects, tlsRoutes: informers.tlsRoutes.objects });
+      if (writes > 0) log.debug("status written", { objects: writes });
+    });
+  };
+
+  const rebuild = (): void => {
+    timer = undefined;
+    if (!all.every((i) => i.synced)) return;
+    const objects = all.flatMap((i) => [...i.objects.values()].map((object) => ({ object })));
+    const { snapshot, errors } = normalizeObjects(objects);
+    for (const error of errors) log.warn("object left out", { error: formatObjectError(error) });
+    const plan = translate(snapshot, options.translate);
+    latest = plan;
+    apply(plan);
+    writeStatus();
+  };
+  const schedule = (): void => {
+    timer ??= setTimeout(rebuild, COALESCE_MS);
+  };
+
+  const elector = new LeaderElector(client, options.leaseNamespace, "courier-status-writer", options.identity ?? `${hostname()}-${process.pid}`, (leader) => leader && writeStatus(), log);
+  for (const informer of all) informer.start();
+  elector.start();
+  const resync = setInterval(writeStatus, RESYNC_MS);
+
+  return {
+    async stop() {
+      clearInterval(resync);
+      if (timer !== undefined) clearTimeout(timer);
+      for (const informer of all) informer.stop();
+      await writing;
+      await elector.stop();
+    },
+  };
+}

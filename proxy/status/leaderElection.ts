@@ -1,0 +1,125 @@
+// Leader election on a coordination.k8s.io Lease: every replica serves traffic, only
+// the holder of the lease writes status. The holder renews every third of the lease
+// duration; a lease not renewed within its duration may be taken over; a holder
+// that stops releases the lease so that another replica takes over at once.
+import type { Logger } from "../log.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
+
+interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+/** metav1.MicroTime. */
+function microNow(): string {
+  return new Date().toISOString().replace("Z", "000Z");
+}
+
+export class LeaderElector {
+  private leader = false;
+  private running = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastRenew = 0;
+  private readonly path: string;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly name: string,
+    readonly identity: string,
+    private readonly onChange: (leader: boolean) => void,
+    private readonly log: Logger,
+    private readonly durationSeconds = 15,
+  ) {
+    this.path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    this.running = true;
+    void this.tick();
+  }
+
+  /** Stops competing; a leader hands the lease back so another replica need not wait. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (!this.leader) return;
+    try {
+      const lease = await this.client.request<Lease>("GET", `${this.path}/${this.name}`);
+      if (lease.spec.holderIdentity === this.identity) {
+        lease.spec.holderIdentity = null;
+        lease.spec.leaseDurationSeconds = 1;
+        await this.client.request("PUT", `${this.path}/${this.name}`, lease);
+      }
+    } catch (error) {
+      this.log.warn("could not release the leader lease", { error: (error as Error).message });
+    }
+    this.set(false);
+  }
+
+  private set(leader: boolean): void {
+    if (leader === this.leader) return;
+    this.leader = leader;
+    this.log.info(leader ? "became the status writer (leader)" : "no longer the status writer", { identity: this.identity, lease: `${this.namespace}/${this.name}` });
+    this.onChange(leader);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      this.set(await this.tryAcquireOrRenew());
+    } catch (error) {
+      this.log.debug("leader election attempt failed", { error: (error as Error).message });
+      // A leader that cannot renew must stop writing before another may take over.
+      if (this.leader && Date.now() - this.lastRenew > this.durationSeconds * 1000) this.set(false);
+    }
+    if (this.running) this.timer = setTimeout(() => void this.tick(), (this.durationSeconds * 1000) / 3);
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = microNow();
+    let lease: Lease;
+    try {
+      lease = await this.client.request<Lease>("GET", `${this.path}/${this.name}`);
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+      const fresh: Lease = {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: { holderIdentity: this.identity, leaseDurationSeconds: this.durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+      };
+      await this.client.request("POST", this.path, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...fresh });
+      this.lastRenew = Date.now();
+      return true;
+    }
+    const spec = lease.spec;
+    const holder = spec.holderIdentity ?? "";
+    const renewed = Date.parse(spec.renewTime ?? "") || 0;
+    const expired = holder === "" || renewed + (spec.leaseDurationSeconds ?? this.durationSeconds) * 1000 < Date.now();
+    if (holder !== this.identity && !expired) return false;
+    if (holder !== this.identity) {
+      spec.acquireTime = now;
+      spec.leaseTransitions = (spec.leaseTransitions ?? 0) + 1;
+    }
+    spec.holderIdentity = this.identity;
+    spec.leaseDurationSeconds = this.durationSeconds;
+    spec.renewTime = now;
+    try {
+      // The resourceVersion in the body makes a concurrent takeover fail with 409.
+      await this.client.request("PUT", `${this.path}/${this.name}`, lease);
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 409) return false;
+      throw error;
+    }
+    this.lastRenew = Date.now();
+    return true;
+  }
+}

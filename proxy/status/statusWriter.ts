@@ -1,0 +1,74 @@
+// Writes the Plan's status to the API server: only objects whose status differs,
+// each with a merge patch that carries the resourceVersion it was computed from, so
+// a concurrent change makes the write fail (409) instead of overwriting it. The
+// watch then delivers the change and the next sync recomputes from it.
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Plan } from "../plan.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import { objectPath, type ApiResource } from "../kube/resources.ts";
+import { gatewayClassStatus, gatewayStatus, routeStatus, statusUpToDate, type Json } from "./statusMerge.ts";
+
+type KubeObject = Record<string, unknown> & { metadata?: { namespace?: string; name?: string; resourceVersion?: string }; status?: unknown };
+
+export interface LiveObjects {
+  readonly gatewayClasses: ReadonlyMap<string, KubeObject>;
+  readonly gateways: ReadonlyMap<string, KubeObject>;
+  readonly tlsRoutes: ReadonlyMap<string, KubeObject>;
+}
+
+export interface StatusResources {
+  readonly gatewayClasses: ApiResource;
+  readonly gateways: ApiResource;
+  readonly tlsRoutes: ApiResource;
+}
+
+/** Kubernetes metav1.Time: RFC 3339 in whole seconds. */
+function kubeNow(): string {
+  return `${new Date().toISOString().slice(0, 19)}Z`;
+}
+
+export class StatusWriter {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly resources: StatusResources,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Brings every status the Plan describes up to date. Returns the number of writes. */
+  async sync(plan: Plan, live: LiveObjects): Promise<number> {
+    const now = kubeNow();
+    let writes = 0;
+    const write = async (resource: ApiResource, object: KubeObject | undefined, status: { [key: string]: Json }): Promise<void> => {
+      if (object === undefined || statusUpToDate(object.status, status)) return;
+      const { namespace = "", name = "", resourceVersion } = object.metadata ?? {};
+      try {
+        await this.client.request("PATCH", `${objectPath(resource, namespace, name)}/status`, { metadata: { resourceVersion }, status }, "application/merge-patch+json");
+        writes++;
+        this.metrics.inc("courier_status_writes_total", "Status writes, by kind and result.", { kind: resource.kind, result: "ok" });
+      } catch (error) {
+        const conflict = error instanceof KubeApiError && (error.status === 409 || error.status === 404);
+        this.metrics.inc("courier_status_writes_total", "Status writes, by kind and result.", { kind: resource.kind, result: conflict ? "conflict" : "error" });
+        if (conflict) this.log.debug("status write raced a change; will retry from the new version", { kind: resource.kind, namespace, name });
+        else this.log.warn("status write failed", { kind: resource.kind, namespace, name, error: (error as Error).message });
+      }
+    };
+
+    for (const c of plan.gatewayClasses) {
+      const object = live.gatewayClasses.get(`/${c.key.name}`);
+      await write(this.resources.gatewayClasses, object, gatewayClassStatus(object?.status, c, now));
+    }
+    for (const g of plan.gateways) {
+      const object = live.gateways.get(`${g.key.namespace ?? ""}/${g.key.name}`);
+      await write(this.resources.gateways, object, gatewayStatus(object?.status, g, now));
+    }
+    const planned = new Map(plan.routes.map((r) => [`${r.key.namespace ?? ""}/${r.key.name}`, r]));
+    // Every live route: those the Plan no longer gives a parent of ours lose our entries.
+    for (const [key, object] of live.tlsRoutes) {
+      const namespace = object.metadata?.namespace ?? "";
+      await write(this.resources.tlsRoutes, object, routeStatus(object.status, namespace, planned.get(key), now));
+    }
+    return writes;
+  }
+}
