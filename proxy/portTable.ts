@@ -1,6 +1,13 @@
 // Attached routes -> the listening sockets and their hostname tables. All listeners
 // of all of Courier's Gateways that share a bind address and port become ONE socket,
 // so hostnames are de-conflicted across Gateways here.
+//
+// Listener conflicts (Conflicted=True) are judged per Gateway, as the spec requires.
+// Across Gateways that share a socket (the usual case: one proxy address serves every
+// Gateway), refusing whole listeners would take down unrelated Gateways that merely
+// both listen on 443 without a hostname; instead each hostname goes to exactly one
+// route, and every route that lost one is told so in its Accepted message and in a
+// Plan warning.
 
 import { compareHostnamePrecedence } from "./hostnames.ts";
 import type { PlannedHost, PlannedPort, PlannedRoute } from "./plan.ts";

@@ -169,6 +169,12 @@ function evaluateRoute(route: TLSRoute, context: RouteContext): EvaluatedRoute {
   return { route, backendProblems, settingsProblems, parents, candidates, attachedTo };
 }
 
+/**
+ * A route that lost a hostname to a route with precedence keeps Accepted=True (it
+ * is attached, and usually still serves other hostnames or other sockets; the
+ * Gateway API gives losers of a tie no other condition), but its Accepted message
+ * names every hostname it does not serve and who does.
+ */
 function routeStatus(evaluated: EvaluatedRoute, shadowNotes: readonly string[]): RouteStatusPlan {
   const { route } = evaluated;
   const generation = route.meta.generation;
