@@ -36,8 +36,13 @@ join "$work/multicluster.x-k8s.io.yaml" \
   "$mcsApi/config/crd/multicluster.x-k8s.io_serviceimports.yaml"
 
 out=${1:-src/imports}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 rm -rf "$out"
+cdk8s="$(pwd)/node_modules/.bin/cdk8s"
+# Run from the scratch dir: `cdk8s import` records each import in the cdk8s.yaml of
+# its working directory, and the project's cdk8s.yaml must stay as written.
+cd "$work"
 for spec in gateway.networking.k8s.io multicluster.x-k8s.io; do
-  npx --no-install cdk8s --no-check-upgrade import --language typescript \
-    --output "$out" "$work/$spec.yaml"
+  "$cdk8s" --no-check-upgrade import --language typescript --output "$out" "$work/$spec.yaml"
 done
