@@ -29,7 +29,8 @@ import {
   type ContainerResources,
 } from "cdk8s-plus-33";
 import { Construct } from "constructs";
-import { GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
+import { DEFAULT_GATEWAY_CLASS_NAME, GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
+import { PassthroughGateway } from "./passthroughGateway.js";
 import { PassthroughGatewayClass, type PassthroughGatewayClassProps } from "./passthroughGatewayClass.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName } from "./validation/names.js";
@@ -270,6 +271,21 @@ export class CourierProxy extends Construct {
     push(checkPort("adminPort", this.adminPort));
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {
       errors.push(invalid("replicas", `${this.replicas} replicas would run no proxy`, "use at least 1 (2 or more to survive a node drain)"));
+    }
+    // A listener port that the Service does not expose receives no traffic at all.
+    const className = this.gatewayClass?.name ?? DEFAULT_GATEWAY_CLASS_NAME;
+    const gateways = this.node.root.node.findAll().filter((c): c is PassthroughGateway => c instanceof PassthroughGateway && c.gatewayClassName === className);
+    for (const gateway of gateways) {
+      for (const listener of gateway.listeners) {
+        if (this.listenerPorts.includes(listener.port)) continue;
+        errors.push(
+          invalid(
+            "listenerPorts",
+            `listener ${JSON.stringify(listener.name)} of Gateway ${gateway.namespace}/${gateway.name} uses port ${listener.port}, which the proxy's Service does not expose`,
+            `add ${listener.port} to listenerPorts or call addListenerPort(${listener.port})`,
+          ),
+        );
+      }
     }
     for (const [i, port] of this.listenerPorts.entries()) {
       push(checkPort(`listenerPorts[${i}]`, port));

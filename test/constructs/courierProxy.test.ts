@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { Cpu } from "cdk8s-plus-33";
 import { ServiceType } from "cdk8s-plus-33";
 import { Size } from "cdk8s";
-import { CourierProxy, ExternalTrafficPolicy } from "../../src/index.ts";
+import type { Chart } from "cdk8s";
+import { CourierProxy, ExternalTrafficPolicy, PassthroughGateway, PassthroughGatewayClass } from "../../src/index.ts";
 import { find, synth, synthErrors, type Manifest } from "./helpers.ts";
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
@@ -144,5 +145,19 @@ describe("CourierProxy", () => {
     expect(errors).toContain("[test/p] listenerPorts[2]: port 9090 is also the admin port. Fix: pick another adminPort or listener port");
     expect(errors).toContain('[test/p] namespace: "Courier" is not a valid RFC 1123 label');
     expect(synthErrors((chart) => void new CourierProxy(chart, "p"))).toBe("");
+  });
+});
+
+describe("CourierProxy and the Gateways of the app", () => {
+  test("every listener port of a Gateway of its class must be exposed", () => {
+    const build = (ports: number[]) => (chart: Chart) => {
+      new CourierProxy(chart, "p", { listenerPorts: ports });
+      new PassthroughGateway(chart, "gw", { namespace: "infra", listeners: [{ name: "tls", port: 443 }, { name: "pg", port: 5432 }] });
+      new PassthroughGateway(chart, "other", { gatewayClass: PassthroughGatewayClass.fromGatewayClassName("someone-else"), listeners: [{ port: 9443 }] });
+    };
+    expect(synthErrors(build([443]))).toContain(
+      '[test/p] listenerPorts: listener "pg" of Gateway infra/gw uses port 5432, which the proxy\'s Service does not expose. Fix: add 5432 to listenerPorts or call addListenerPort(5432)',
+    );
+    expect(synthErrors(build([443, 5432]))).toBe("");
   });
 });
