@@ -18,11 +18,14 @@ export const ConditionType = {
   Programmed: "Programmed",
   ResolvedRefs: "ResolvedRefs",
   Conflicted: "Conflicted",
+  SupportedVersion: "SupportedVersion",
 } as const;
 
 export const ClassReason = {
   Accepted: "Accepted",
   InvalidParameters: "InvalidParameters",
+  SupportedVersion: "SupportedVersion",
+  UnsupportedVersion: "UnsupportedVersion",
 } as const;
 
 export const GatewayReason = {

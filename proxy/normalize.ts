@@ -4,7 +4,7 @@
 // file, Istio's networking.istio.io Gateway, ...) are skipped without a word.
 
 import { FieldError, isRecord, type JsonRecord } from "./fieldReader.ts";
-import { rawIdentity } from "./objectMeta.ts";
+import { rawIdentity, readObjectMeta } from "./objectMeta.ts";
 import {
   normalizeGateway,
   normalizeGatewayClass,
@@ -13,11 +13,14 @@ import {
 } from "./normalizeGatewayApi.ts";
 import { normalizeEndpointSlice, normalizeNamespace, normalizeService, normalizeServiceImport } from "./normalizeCore.ts";
 import {
+  BUNDLE_VERSION_ANNOTATION,
+  GATEWAY_CLASS_CRD_NAME,
   GATEWAY_GROUP,
   MULTICLUSTER_GROUP,
   keyOf,
   type EndpointSlice,
   type Gateway,
+  type GatewayApiBundle,
   type GatewayClass,
   type Namespace,
   type ObjectMeta,
@@ -53,7 +56,8 @@ export type NormalizedObject =
   | { readonly kind: "Service"; readonly value: Service }
   | { readonly kind: "EndpointSlice"; readonly value: EndpointSlice }
   | { readonly kind: "ServiceImport"; readonly value: ServiceImport }
-  | { readonly kind: "Namespace"; readonly value: Namespace };
+  | { readonly kind: "Namespace"; readonly value: Namespace }
+  | { readonly kind: "GatewayApiBundle"; readonly value: GatewayApiBundle & { readonly meta: ObjectMeta } };
 
 export type NormalizeResult =
   | { readonly status: "ok"; readonly object: NormalizedObject }
@@ -111,6 +115,13 @@ function dispatch(object: JsonRecord, kind: string, group: string, apiVersion: s
     if (kind === "Service") return { kind, value: normalizeService(object) };
     if (kind === "Namespace") return { kind, value: normalizeNamespace(object) };
     return undefined;
+  }
+  if (group === "apiextensions.k8s.io" && kind === "CustomResourceDefinition") {
+    // Only the gatewayclasses CRD matters: its bundle version decides SupportedVersion.
+    const meta = readObjectMeta(object, false);
+    if (meta.name !== GATEWAY_CLASS_CRD_NAME) return undefined;
+    const version = meta.annotations[BUNDLE_VERSION_ANNOTATION];
+    return { kind: "GatewayApiBundle", value: { meta, ...(version === undefined ? {} : { version }) } };
   }
   if (group === "discovery.k8s.io" && kind === "EndpointSlice") return { kind, value: normalizeEndpointSlice(object) };
   if (group === MULTICLUSTER_GROUP && kind === "ServiceImport") return { kind, value: normalizeServiceImport(object) };
@@ -175,8 +186,10 @@ export function normalizeObjects(objects: readonly SourcedObject[]): {
       return value === undefined ? [] : [value];
     });
   };
+  const bundle = valuesOf("GatewayApiBundle", (n) => (n.kind === "GatewayApiBundle" ? n.value : undefined))[0];
   return {
     snapshot: {
+      ...(bundle === undefined ? {} : { gatewayApiBundle: bundle.version === undefined ? {} : { version: bundle.version } }),
       gatewayClasses: valuesOf("GatewayClass", (n) => (n.kind === "GatewayClass" ? n.value : undefined)),
       gateways: valuesOf("Gateway", (n) => (n.kind === "Gateway" ? n.value : undefined)),
       tlsRoutes: valuesOf("TLSRoute", (n) => (n.kind === "TLSRoute" ? n.value : undefined)),

@@ -209,7 +209,15 @@ export interface Namespace {
   readonly meta: ObjectMeta;
 }
 
+/** The installed gatewayclasses CRD, as far as its Gateway API bundle version goes. */
+export interface GatewayApiBundle {
+  /** Annotation gateway.networking.k8s.io/bundle-version; undefined when the CRD lacks it. */
+  readonly version?: string;
+}
+
 export interface Snapshot {
+  /** Undefined when the CRD is not observed (file mode): no SupportedVersion condition then. */
+  readonly gatewayApiBundle?: GatewayApiBundle;
   readonly gatewayClasses: readonly GatewayClass[];
   readonly gateways: readonly Gateway[];
   readonly tlsRoutes: readonly TLSRoute[];
@@ -233,6 +241,8 @@ export const EMPTY_SNAPSHOT: Snapshot = {
 };
 
 export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+export const BUNDLE_VERSION_ANNOTATION = "gateway.networking.k8s.io/bundle-version";
+export const GATEWAY_CLASS_CRD_NAME = "gatewayclasses.gateway.networking.k8s.io";
 export const MULTICLUSTER_GROUP = "multicluster.x-k8s.io";
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 export const SERVICE_IMPORT_NAME_LABEL = "multicluster.kubernetes.io/service-name";

@@ -205,7 +205,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
   const gatewayClasses = [...snapshot.gatewayClasses]
     .filter(isOurClass)
     .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0))
-    .map(gatewayClassStatus);
+    .map((gatewayClass) => gatewayClassStatus(gatewayClass, snapshot.gatewayApiBundle));
 
   const served = servedGateways(snapshot, index, options, warnings);
   const addresses = new Map(served.map((entry) => [entry, addressFor(entry.gateway)] as const));

@@ -1,6 +1,7 @@
 // translate(): table-driven cases, Envoy Gateway style: input objects -> expected
 // Plan fragments (ports/hosts/backends and status conditions).
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { normalizeObjects } from "../../proxy/normalize.ts";
 import type { Plan, RouteSettings } from "../../proxy/plan.ts";
 import { translate, type TranslateOptions } from "../../proxy/translate.ts";
@@ -602,4 +603,24 @@ describe("translate: options", () => {
     expect(plan.ports.map((port) => port.address)).toEqual(["127.0.0.5"]);
     expect(plan.gateways[0]?.addresses).toEqual([{ type: "Hostname", value: "lb.example.com" }]);
   });
+});
+
+describe("translate: GatewayClass SupportedVersion (from the installed gatewayclasses CRD)", () => {
+  const crdText = readFileSync("/work/shared/gateway-api/v1.6.1/standard/gateway.networking.k8s.io_gatewayclasses.yaml", "utf8");
+  const withCrd = (text: string | undefined) => {
+    const { snapshot, errors } = normalizeObjects([courierClass, ...(text === undefined ? [] : manifestObjects(text, "crd.yaml"))]);
+    expect(errors).toEqual([]);
+    return conditionSummary(translate(snapshot).gatewayClasses[0]!.conditions);
+  };
+  const cases: readonly [string, string | undefined, Record<string, string>][] = [
+    ["the v1.6.1 CRD as shipped", crdText, { Accepted: "True/Accepted", SupportedVersion: "True/SupportedVersion" }],
+    ["annotation removed", crdText.replace(/ +gateway.networking.k8s.io\/bundle-version: v1.6.1\n/, ""), { Accepted: "True/Accepted", SupportedVersion: "False/UnsupportedVersion" }],
+    ["an unsupported bundle", crdText.replace("bundle-version: v1.6.1", "bundle-version: v0.0.0"), { Accepted: "True/Accepted", SupportedVersion: "False/UnsupportedVersion" }],
+    ["CRD not observed (file mode): no SupportedVersion condition", undefined, { Accepted: "True/Accepted" }],
+  ];
+  for (const [name, text, expected] of cases) {
+    test(name, () => {
+      expect(withCrd(text)).toEqual(expected);
+    });
+  }
 });
