@@ -2,13 +2,21 @@
 // this one. Without it the Gateway API refuses the backendRef (ResolvedRefs=False,
 // RefNotPermitted) and that share of traffic is rejected.
 
-import { Lazy } from "cdk8s";
+import { type ApiObject, Lazy } from "cdk8s";
 import { Construct } from "constructs";
 import { BackendKind, type Backend } from "./backend.js";
 import { GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
-import { ReferenceGrant } from "./imports/gateway.networking.k8s.io.js";
+import { ReferenceGrant, ReferenceGrantV1Beta1 } from "./imports/gateway.networking.k8s.io.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName, checkObjectName } from "./validation/names.js";
+
+/** Which ReferenceGrant API version to write. */
+export enum ReferenceGrantApiVersion {
+  /** gateway.networking.k8s.io/v1, served by Gateway API v1.5 and later. */
+  V1 = "v1",
+  /** gateway.networking.k8s.io/v1beta1, for clusters with Gateway API older than v1.5. */
+  V1BETA1 = "v1beta1",
+}
 
 /** One kind of backend (optionally one object) that the grant opens up. */
 export interface ReferenceGrantTarget {
@@ -33,12 +41,17 @@ export interface BackendReferenceGrantProps {
    * @default none
    */
   readonly targets?: readonly ReferenceGrantTarget[];
+  /**
+   * API version to write.
+   * @default ReferenceGrantApiVersion.V1
+   */
+  readonly apiVersion?: ReferenceGrantApiVersion;
 }
 
 /** A ReferenceGrant that admits TLSRoutes from other namespaces to backends here. */
 export class BackendReferenceGrant extends Construct {
   /** The generated ReferenceGrant object, for escape-hatch changes. */
-  public readonly apiObject: ReferenceGrant;
+  public readonly apiObject: ApiObject;
   public readonly name: string;
   public readonly namespace: string;
   private readonly fromNamespaces: string[];
@@ -50,20 +63,23 @@ export class BackendReferenceGrant extends Construct {
     this.namespace = props.namespace;
     this.fromNamespaces = [...props.fromNamespaces];
     for (const target of props.targets ?? []) this.addTarget(target);
-    this.apiObject = new ReferenceGrant(this, "Resource", {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: {
-        from: Lazy.any({ produce: () => this.fromNamespaces.map((namespace) => ({ group: GATEWAY_API_GROUP, kind: "TLSRoute", namespace })) }),
-        to: Lazy.any({
-          produce: () =>
-            this.targets.map((t) => ({
-              group: t.kind === BackendKind.SERVICE ? "" : MCS_API_GROUP,
-              kind: t.kind,
-              ...(t.name === undefined ? {} : { name: t.name }),
-            })),
-        }),
-      },
-    });
+    const metadata = { name: this.name, namespace: this.namespace };
+    // Lazy so that targets and namespaces added later are rendered too.
+    const spec = {
+      from: Lazy.any({ produce: () => this.fromNamespaces.map((namespace) => ({ group: GATEWAY_API_GROUP, kind: "TLSRoute", namespace })) }),
+      to: Lazy.any({
+        produce: () =>
+          this.targets.map((t) => ({
+            group: t.kind === BackendKind.SERVICE ? "" : MCS_API_GROUP,
+            kind: t.kind,
+            ...(t.name === undefined ? {} : { name: t.name }),
+          })),
+      }),
+    };
+    this.apiObject =
+      (props.apiVersion ?? ReferenceGrantApiVersion.V1) === ReferenceGrantApiVersion.V1
+        ? new ReferenceGrant(this, "Resource", { metadata, spec })
+        : new ReferenceGrantV1Beta1(this, "Resource", { metadata, spec });
     this.node.addValidation({ validate: () => this.validateGrant() });
   }
 

@@ -6,7 +6,7 @@
 import { ApiObject, Chart, Lazy } from "cdk8s";
 import { Construct } from "constructs";
 import { Backend, BackendKind } from "./backend.js";
-import { BackendReferenceGrant } from "./backendReferenceGrant.js";
+import { BackendReferenceGrant, ReferenceGrantApiVersion } from "./backendReferenceGrant.js";
 import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "./constants.js";
 import { TlsRoute, TlsRouteV1Alpha2 } from "./imports/gateway.networking.k8s.io.js";
 import type { IPassthroughGateway, PassthroughListener } from "./passthroughGateway.js";
@@ -20,7 +20,10 @@ import { checkPort, checkWeight } from "./validation/numbers.js";
 export enum TlsRouteApiVersion {
   /** gateway.networking.k8s.io/v1, served by Gateway API v1.5 and later. */
   V1 = "v1",
-  /** gateway.networking.k8s.io/v1alpha2, for clusters with Gateway API older than v1.5. */
+  /**
+   * gateway.networking.k8s.io/v1alpha2, for clusters with Gateway API older than v1.5;
+   * ReferenceGrants the route generates are then written as v1beta1.
+   */
   V1ALPHA2 = "v1alpha2",
 }
 
@@ -240,6 +243,8 @@ export class PassthroughRoute extends Construct {
         name: `${this.name}-from-${this.namespace}`,
         namespace,
         fromNamespaces: [this.namespace],
+        // A cluster that only serves TLSRoute v1alpha2 predates ReferenceGrant v1 too.
+        apiVersion: this.apiVersion === TlsRouteApiVersion.V1 ? ReferenceGrantApiVersion.V1 : ReferenceGrantApiVersion.V1BETA1,
       });
       this.generatedGrants.set(namespace, grant);
     }

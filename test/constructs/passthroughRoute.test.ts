@@ -114,6 +114,13 @@ describe("PassthroughRoute output", () => {
     expect((find(objects, "TLSRoute", "r").spec as { rules: { backendRefs: unknown[] }[] }).rules[0]!.backendRefs[0]).toEqual({ name: "a", namespace: "payments", port: 443 });
   });
 
+  test("a v1alpha2 route generates v1beta1 ReferenceGrants (older clusters serve no v1)", () => {
+    const build = (apiVersion: TlsRouteApiVersion) =>
+      synth(withGateway({ apiVersion, referenceGrants: ReferenceGrantPolicy.CREATE, backends: [svc("a", 443, { namespace: "payments" })] }));
+    expect(find(build(TlsRouteApiVersion.V1ALPHA2), "ReferenceGrant").apiVersion).toBe("gateway.networking.k8s.io/v1beta1");
+    expect(find(build(TlsRouteApiVersion.V1), "ReferenceGrant").apiVersion).toBe("gateway.networking.k8s.io/v1");
+  });
+
   test("PassthroughRouteSet writes one TLSRoute per hostname group", () => {
     const objects = synth((chart) => {
       const gateway = new PassthroughGateway(chart, "gw", { listeners: [{ port: 443 }] });

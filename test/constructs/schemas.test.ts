@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { AllowedRoutes, Backend, BackendKind, BackendReferenceGrant, PassthroughGateway, PassthroughRoute, TlsRouteApiVersion } from "../../src/index.ts";
+import { AllowedRoutes, Backend, BackendKind, BackendReferenceGrant, PassthroughGateway, PassthroughRoute, ReferenceGrantApiVersion, TlsRouteApiVersion } from "../../src/index.ts";
 import { CrdValidator } from "./crdSchemas.ts";
 import { synth, type Manifest } from "./helpers.ts";
 
@@ -67,7 +67,9 @@ describe("CRD schema validation", () => {
         fallbackBackends: [Backend.fromServiceName("c", { port: 443 })],
       });
       new BackendReferenceGrant(chart, "grant", { name: "g", namespace: "other", fromNamespaces: ["default"], targets: [{ kind: BackendKind.SERVICE_IMPORT }] });
+      new BackendReferenceGrant(chart, "old-grant", { name: "g", namespace: "older", apiVersion: ReferenceGrantApiVersion.V1BETA1, fromNamespaces: ["default"], targets: [{ kind: BackendKind.SERVICE, name: "db" }] });
     });
+    expect(built.map((o) => o.apiVersion)).toContain("gateway.networking.k8s.io/v1beta1");
     expect(built.flatMap((o) => validator.validate(o))).toEqual([]);
   });
 });
