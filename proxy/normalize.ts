@@ -143,17 +143,88 @@ function flatten(objects: readonly SourcedObject[]): SourcedObject[] {
   return result;
 }
 
+/** "Kind namespace/name": a normalized object's identity, e.g. a watch cache key. */
+export function normalizedKey(object: NormalizedObject): string {
+  return `${object.kind} ${keyOf(object.value.meta)}`;
+}
+
+function byName<T extends { readonly meta: ObjectMeta }>(items: T[]): T[] {
+  return items.sort((a, b) => {
+    const ka = keyOf(a.meta);
+    const kb = keyOf(b.meta);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
 /**
- * Normalizes a batch into one Snapshot. Each kind's list is sorted by
- * namespace/name so that equal inputs in any order give equal Snapshots. When the
- * same object appears twice, the later one is kept and the earlier reported.
+ * A Snapshot from already normalized objects (a watch cache's current contents, or
+ * a batch). Each kind's list is sorted by namespace/name, so equal contents in any
+ * order give equal Snapshots. Keys must be unique (see normalizedKey).
+ */
+export function assembleSnapshot(objects: Iterable<NormalizedObject>): Snapshot {
+  const gatewayClasses: GatewayClass[] = [];
+  const gateways: Gateway[] = [];
+  const tlsRoutes: TLSRoute[] = [];
+  const referenceGrants: ReferenceGrant[] = [];
+  const services: Service[] = [];
+  const endpointSlices: EndpointSlice[] = [];
+  const serviceImports: ServiceImport[] = [];
+  const namespaces: Namespace[] = [];
+  let bundle: GatewayApiBundle | undefined;
+  for (const object of objects) {
+    switch (object.kind) {
+      case "GatewayClass":
+        gatewayClasses.push(object.value);
+        break;
+      case "Gateway":
+        gateways.push(object.value);
+        break;
+      case "TLSRoute":
+        tlsRoutes.push(object.value);
+        break;
+      case "ReferenceGrant":
+        referenceGrants.push(object.value);
+        break;
+      case "Service":
+        services.push(object.value);
+        break;
+      case "EndpointSlice":
+        endpointSlices.push(object.value);
+        break;
+      case "ServiceImport":
+        serviceImports.push(object.value);
+        break;
+      case "Namespace":
+        namespaces.push(object.value);
+        break;
+      case "GatewayApiBundle":
+        bundle = object.value.version === undefined ? {} : { version: object.value.version };
+        break;
+    }
+  }
+  return {
+    ...(bundle === undefined ? {} : { gatewayApiBundle: bundle }),
+    gatewayClasses: byName(gatewayClasses),
+    gateways: byName(gateways),
+    tlsRoutes: byName(tlsRoutes),
+    referenceGrants: byName(referenceGrants),
+    services: byName(services),
+    endpointSlices: byName(endpointSlices),
+    serviceImports: byName(serviceImports),
+    namespaces: byName(namespaces),
+  };
+}
+
+/**
+ * Normalizes a batch into one Snapshot. When the same object appears twice, the
+ * later one is kept and the earlier reported.
  */
 export function normalizeObjects(objects: readonly SourcedObject[]): {
   readonly snapshot: Snapshot;
   readonly errors: readonly ObjectError[];
 } {
   const errors: ObjectError[] = [];
-  const byKind = new Map<string, Map<string, { readonly normalized: NormalizedObject; readonly source?: string }>>();
+  const byKey = new Map<string, { readonly normalized: NormalizedObject; readonly source?: string }>();
   for (const { object, source } of flatten(objects)) {
     const result = normalizeObject(object, source);
     if (result.status === "ignored") continue;
@@ -162,12 +233,10 @@ export function normalizeObjects(objects: readonly SourcedObject[]): {
       continue;
     }
     const normalized = result.object;
-    const meta: ObjectMeta = normalized.value.meta;
-    const key = keyOf(meta);
-    const ofKind = byKind.get(normalized.kind) ?? new Map();
-    byKind.set(normalized.kind, ofKind);
-    const earlier = ofKind.get(key);
+    const key = normalizedKey(normalized);
+    const earlier = byKey.get(key);
     if (earlier !== undefined) {
+      const meta = normalized.value.meta;
       errors.push({
         kind: normalized.kind,
         namespace: meta.namespace || undefined,
@@ -177,28 +246,7 @@ export function normalizeObjects(objects: readonly SourcedObject[]): {
         message: `defined again${source === undefined ? "" : ` in ${source}`}; the later definition is used`,
       });
     }
-    ofKind.set(key, { normalized, source });
+    byKey.set(key, { normalized, source });
   }
-  const valuesOf = <T>(kind: NormalizedObject["kind"], pick: (normalized: NormalizedObject) => T | undefined): T[] => {
-    const entries = [...(byKind.get(kind)?.entries() ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return entries.flatMap(([, entry]) => {
-      const value = pick(entry.normalized);
-      return value === undefined ? [] : [value];
-    });
-  };
-  const bundle = valuesOf("GatewayApiBundle", (n) => (n.kind === "GatewayApiBundle" ? n.value : undefined))[0];
-  return {
-    snapshot: {
-      ...(bundle === undefined ? {} : { gatewayApiBundle: bundle.version === undefined ? {} : { version: bundle.version } }),
-      gatewayClasses: valuesOf("GatewayClass", (n) => (n.kind === "GatewayClass" ? n.value : undefined)),
-      gateways: valuesOf("Gateway", (n) => (n.kind === "Gateway" ? n.value : undefined)),
-      tlsRoutes: valuesOf("TLSRoute", (n) => (n.kind === "TLSRoute" ? n.value : undefined)),
-      referenceGrants: valuesOf("ReferenceGrant", (n) => (n.kind === "ReferenceGrant" ? n.value : undefined)),
-      services: valuesOf("Service", (n) => (n.kind === "Service" ? n.value : undefined)),
-      endpointSlices: valuesOf("EndpointSlice", (n) => (n.kind === "EndpointSlice" ? n.value : undefined)),
-      serviceImports: valuesOf("ServiceImport", (n) => (n.kind === "ServiceImport" ? n.value : undefined)),
-      namespaces: valuesOf("Namespace", (n) => (n.kind === "Namespace" ? n.value : undefined)),
-    },
-    errors,
-  };
+  return { snapshot: assembleSnapshot([...byKey.values()].map((entry) => entry.normalized)), errors };
 }

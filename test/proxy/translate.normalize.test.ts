@@ -1,7 +1,7 @@
 // normalizeObjects: raw objects -> Snapshot + errors naming object, source and field.
 import { describe, expect, test } from "bun:test";
 import { parseAllDocuments } from "yaml";
-import { formatObjectError, normalizeObject, normalizeObjects } from "../../proxy/normalize.ts";
+import { assembleSnapshot, formatObjectError, normalizeObject, normalizeObjects, normalizedKey, type NormalizedObject } from "../../proxy/normalize.ts";
 
 function fromYaml(text: string, source = "test.yaml") {
   return parseAllDocuments(text).map((document, index) => ({ object: document.toJS() as unknown, source: `${source}#${index}` }));
@@ -181,5 +181,29 @@ spec:
     const { snapshot, errors } = normalizeObjects([namespace("one"), namespace("two")]);
     expect(snapshot.namespaces[0]?.meta.labels).toEqual({ team: "two" });
     expect(errors.map(formatObjectError)).toEqual(["Namespace a (one): defined again in two; the later definition is used"]);
+  });
+
+  test("assembleSnapshot: a watch cache keyed by normalizedKey gives the same Snapshot as a batch", () => {
+    const raw = fromYaml(`
+apiVersion: v1
+kind: Namespace
+metadata: {name: b}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: b}
+spec: {ports: [{port: 1}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: a}
+`);
+    const cache = new Map<string, NormalizedObject>();
+    for (const { object } of raw.reverse()) {
+      const result = normalizeObject(object);
+      if (result.status === "ok") cache.set(normalizedKey(result.object), result.object);
+    }
+    expect([...cache.keys()].sort()).toEqual(["Namespace a", "Namespace b", "Service b/db"]);
+    expect(assembleSnapshot(cache.values())).toEqual(normalizeObjects(raw).snapshot);
   });
 });
