@@ -15,21 +15,24 @@ import { startTlsBackend, type TlsBackend } from "./tlsBackend.ts";
 const root = resolve(import.meta.dir, "..");
 const manifests = resolve(root, process.env.COURIER_DEMO_MANIFESTS ?? "dist");
 const portOffset = Number(process.env.COURIER_DEMO_PORT_OFFSET ?? 8000);
-const work = join(root, ".cache", "demo");
+const admin = process.env.COURIER_DEMO_ADMIN ?? "127.0.0.1:9090";
+const work = resolve(root, process.env.COURIER_DEMO_DIR ?? join(".cache", "demo"));
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const { snapshot } = normalizeObjects((await readManifestDir(manifests)).objects);
 
-// Which hostnames each Service is reached by, so its certificate can name them.
-const services = new Map<string, { namespace: string; name: string; port: number; hostnames: Set<string> }>();
+// Which hostnames each Service (or ServiceImport) is reached by, so its certificate can name them.
+type Kind = "Service" | "ServiceImport";
+const services = new Map<string, { kind: Kind; namespace: string; name: string; port: number; hostnames: Set<string> }>();
 for (const route of snapshot.tlsRoutes) {
   for (const rule of route.rules) {
     for (const ref of rule.backendRefs) {
-      if (ref.group !== "" || ref.kind !== "Service" || ref.port === undefined) continue;
+      const kind: Kind | undefined = ref.group === "" && ref.kind === "Service" ? "Service" : ref.group === "multicluster.x-k8s.io" && ref.kind === "ServiceImport" ? "ServiceImport" : undefined;
+      if (kind === undefined || ref.port === undefined) continue;
       const namespace = ref.namespace ?? route.meta.namespace;
       const key = `${namespace}/${ref.name}:${ref.port}`;
-      const entry = services.get(key) ?? { namespace, name: ref.name, port: ref.port, hostnames: new Set<string>() };
+      const entry = services.get(key) ?? { kind, namespace, name: ref.name, port: ref.port, hostnames: new Set<string>() };
       for (const h of route.hostnames) entry.hostnames.add(h);
       services.set(key, entry);
     }
@@ -38,13 +41,13 @@ for (const route of snapshot.tlsRoutes) {
 
 const pki = createPki(join(work, "pki"), "Courier Demo CA");
 const backends: TlsBackend[] = [];
-const endpoints: { namespace: string; name: string; ports: { port: number; endpoints: string[] }[] }[] = [];
+const endpoints: { kind: Kind; namespace: string; name: string; ports: { port: number; endpoints: string[] }[] }[] = [];
 for (const [key, service] of services) {
   const names = [...service.hostnames];
   if (names.length === 0) continue;
   const backend = await startTlsBackend(key, pki.issue(`${service.namespace}-${service.name}-${service.port}`, names));
   backends.push(backend);
-  endpoints.push({ namespace: service.namespace, name: service.name, ports: [{ port: service.port, endpoints: [`${backend.host}:${backend.port}`] }] });
+  endpoints.push({ kind: service.kind, namespace: service.namespace, name: service.name, ports: [{ port: service.port, endpoints: [`${backend.host}:${backend.port}`] }] });
 }
 const endpointsFile = join(work, "endpoints.yaml");
 writeFileSync(endpointsFile, stringify({ services: endpoints }));
@@ -62,14 +65,20 @@ for (const route of snapshot.tlsRoutes) {
   }
 }
 
+/** The seed's first example leads; the rest in a stable order. */
+function bySecureFirst(a: string, b: string): number {
+  const first = (t: string): number => (t.includes(" secure.example.com ") ? 0 : 1);
+  return first(a) - first(b) || a.localeCompare(b);
+}
+
 const bun = resolve(root, "node_modules/.bin/bun");
-const proxy = spawn(bun, [resolve(root, "proxy/bin/courier.ts"), "serve", "--manifests", manifests, "--endpoints", endpointsFile, "--port-offset", String(portOffset), "--listen-address", "127.0.0.1", "--admin", "127.0.0.1:9090"], { stdio: ["ignore", "inherit", "pipe"] });
+const proxy = spawn(bun, [resolve(root, "proxy/bin/courier.ts"), "serve", "--manifests", manifests, "--endpoints", endpointsFile, "--port-offset", String(portOffset), "--listen-address", "127.0.0.1", "--admin", admin], { stdio: ["ignore", "inherit", "pipe"] });
 let announced = false;
 proxy.stderr!.on("data", (chunk: Buffer) => {
   process.stderr.write(chunk);
   if (!announced && chunk.toString().includes(" ready")) {
     announced = true;
-    process.stdout.write(`\nCourier is serving ${manifests} on 127.0.0.1 (listener ports + ${portOffset}), ${backends.length} demo TLS backends behind it.\nEach backend greets you with its Service name, under its own certificate (nothing is decrypted).\nTry:\n\n${[...new Set(tries)].map((t) => `  ${t}`).join("\n")}\n\nStatus page: http://127.0.0.1:9090/   Stop with Ctrl-C.\n\n`);
+    process.stdout.write(`\nCourier is serving ${manifests} on 127.0.0.1 (listener ports + ${portOffset}), ${backends.length} demo TLS backends behind it.\nEach backend greets you with its Service name, under its own certificate (nothing is decrypted).\nTry:\n\n${[...new Set(tries)].sort(bySecureFirst).map((t) => `  ${t}`).join("\n")}\n\n${admin === "off" ? "" : `Status page: http://${admin}/   `}Stop with Ctrl-C.\n\n`);
   }
 });
 
