@@ -5,7 +5,7 @@ import { RouteReason } from "./conditions.ts";
 import { endpointAddresses } from "./endpoints.ts";
 import type { PlannedBackend } from "./plan.ts";
 import { isReferencePermitted } from "./referenceGrants.ts";
-import { GATEWAY_GROUP, MULTICLUSTER_GROUP, type BackendRef, type ServicePort, type TLSRoute } from "./snapshot.ts";
+import { GATEWAY_GROUP, MULTICLUSTER_GROUP, type BackendRef, type EndpointSlice, type ServicePort, type TLSRoute } from "./snapshot.ts";
 import { namespacedKey, type SnapshotIndex } from "./snapshotIndex.ts";
 
 export interface BackendProblem {
@@ -72,7 +72,7 @@ function withPort(
   name: string,
   ref: BackendRef,
   ports: readonly ServicePort[],
-  slices: Parameters<typeof endpointAddresses>[0],
+  slices: readonly EndpointSlice[],
   kind: string,
 ): ResolvedBackend {
   const port = ports.find((candidate) => candidate.port === ref.port);
