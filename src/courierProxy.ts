@@ -170,6 +170,13 @@ export class CourierProxy extends Construct {
     // cdk8s-plus always labels pods with a hash of the construct path; nothing selects
     // on it here, and leaving it out keeps refactors from rolling every pod.
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove("/spec/template/metadata/labels/cdk8s.io~1metadata.addr"));
+    // Prefer replicas on different nodes so one node failure leaves a proxy serving;
+    // ScheduleAnyway keeps single-node clusters working.
+    ApiObject.of(this.deployment).addJsonPatch(
+      JsonPatch.add("/spec/template/spec/topologySpreadConstraints", [
+        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+      ]),
+    );
     const tmp = Volume.fromEmptyDir(this, "Tmp", "tmp", { sizeLimit: Size.mebibytes(64) });
     this.deployment.addContainer({
       name: "courier",

@@ -79,6 +79,9 @@ describe("CourierProxy", () => {
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] });
     expect(container.volumeMounts).toEqual([{ mountPath: "/tmp", name: "tmp" }]);
+    expect(spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" } } },
+    ]);
   });
 
   test("probes and metrics on the admin port; requests sized for a proxy", () => {
