@@ -1,0 +1,103 @@
+// The things a workload runs against: "direct" (no proxy, the limit), HAProxy and
+// nginx stock and tuned, and Courier. Each starts pinned to the proxy core, routes
+// by SNI to the same backends, and is stopped by PID.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../test/helpers/ports.ts";
+import { writeCourierScenario } from "./courierScenario.ts";
+import { haproxyConfig } from "./haproxyConfig.ts";
+import { nginxConfig } from "./nginxConfig.ts";
+import { childrenOf, waitForPort } from "./procStat.ts";
+import type { Processes, Started } from "./processes.ts";
+import type { BackendKind, BackendPorts } from "./routes.ts";
+
+export type TargetId = "direct" | "haproxy" | "haproxy-tuned" | "nginx" | "nginx-tuned" | "courier";
+
+export const TARGET_IDS: readonly TargetId[] = ["direct", "haproxy", "haproxy-tuned", "nginx", "nginx-tuned", "courier"];
+
+export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
+  direct: "direct",
+  haproxy: "HAProxy",
+  "haproxy-tuned": "HAProxy tuned",
+  nginx: "nginx",
+  "nginx-tuned": "nginx tuned",
+  courier: "Courier",
+};
+
+export interface BenchEnv {
+  readonly root: string;
+  readonly workDir: string;
+  readonly processes: Processes;
+  readonly backends: BackendPorts;
+}
+
+export interface RunningTarget {
+  readonly id: TargetId;
+  /** Where a client connects to reach a backend of this kind. */
+  portFor(kind: BackendKind): number;
+  /** The processes whose CPU and memory count as the proxy's (none for direct). */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+async function startPinned(env: BenchEnv, id: TargetId, command: readonly string[], port: number): Promise<Started> {
+  const started = env.processes.start(id, command, { core: 0, cwd: env.root });
+  try {
+    await Promise.race([
+      waitForPort(port),
+      started.proc.exited.then((code) => {
+        throw new Error(`exited with ${code}`);
+      }),
+    ]);
+  } catch (error) {
+    await env.processes.stop(started, 500);
+    throw new Error(`${id} did not start: ${(error as Error).message}\n${started.stderrTail()}`);
+  }
+  return started;
+}
+
+function proxied(env: BenchEnv, id: TargetId, started: Started, port: number, withChildren: boolean): RunningTarget {
+  return {
+    id,
+    portFor: () => port,
+    pids: () => (withChildren ? [started.pid, ...childrenOf(started.pid)] : [started.pid]),
+    stop: () => env.processes.stop(started),
+  };
+}
+
+export async function startTarget(id: TargetId, env: BenchEnv): Promise<RunningTarget> {
+  if (id === "direct") return { id, portFor: (kind) => env.backends[kind], pids: () => [], stop: async () => {} };
+  const port = await freePort();
+  const dir = join(env.workDir, id);
+  mkdirSync(dir, { recursive: true });
+  switch (id) {
+    case "haproxy":
+    case "haproxy-tuned": {
+      const config = join(dir, "haproxy.cfg");
+      writeFileSync(config, haproxyConfig(port, env.backends, id === "haproxy-tuned"));
+      return proxied(env, id, await startPinned(env, id, ["haproxy", "-db", "-f", config], port), port, false);
+    }
+    case "nginx":
+    case "nginx-tuned": {
+      const config = join(dir, "nginx.conf");
+      writeFileSync(config, nginxConfig(port, env.backends, id === "nginx-tuned", join(dir, "nginx.pid")));
+      return proxied(env, id, await startPinned(env, id, ["nginx", "-e", "stderr", "-p", dir, "-c", config], port), port, true);
+    }
+    case "courier": {
+      const files = writeCourierScenario(dir, port, env.backends);
+      const command = [
+        join(env.root, "node_modules/.bin/bun"),
+        join(env.root, "proxy/bin/courier.ts"),
+        "serve",
+        "--manifests", files.manifests,
+        "--endpoints", files.endpoints,
+        "--listen-address", "127.0.0.1",
+        "--admin", "off",
+        // Per-connection "routed" lines are info; the bench measures forwarding, not logging.
+        "--log-level", "warn",
+        "--drain-timeout", "1s",
+      ];
+      return proxied(env, id, await startPinned(env, id, command, port), port, false);
+    }
+  }
+}

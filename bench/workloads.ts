@@ -1,0 +1,134 @@
+// The measured workloads. Each runs against one freshly started target and returns
+// its numbers plus how busy the load core was (loadgen and backends), which shows
+// whether the load side could have been the limit.
+import { rssKiB } from "./procStat.ts";
+import { holdIdle, runLoadgen, type LoadgenMode, type LoadgenResult, type LoadgenSpec } from "./loadgenRun.ts";
+import type { Processes } from "./processes.ts";
+import { sniFor, type BackendKind } from "./routes.ts";
+import type { RunningTarget } from "./targets.ts";
+
+export type WorkloadId = "bulk1" | "bulk16" | "cps" | "tls" | "latency" | "idle";
+
+export interface Cell {
+  /** Metric name -> value; which names depends on the workload. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly loadgenShare: number;
+  readonly backendShare: number;
+  readonly errors: number;
+}
+
+export interface WorkloadContext {
+  readonly processes: Processes;
+  readonly loadgen: string;
+  readonly backendPid: number;
+  /** Multiplies every measuring time (quick smoke runs use less than 1). */
+  readonly timeScale: number;
+}
+
+export interface Workload {
+  readonly id: WorkloadId;
+  /** The name `--only` selects by. */
+  readonly group: string;
+  run(target: RunningTarget, ctx: WorkloadContext): Promise<Cell>;
+}
+
+export const IDLE_CONNECTIONS = 9_900;
+
+function spec(target: RunningTarget, ctx: WorkloadContext, mode: LoadgenMode, kind: BackendKind, seconds: number, extra: Record<string, number>): LoadgenSpec {
+  return {
+    binary: ctx.loadgen,
+    mode,
+    port: target.portFor(kind),
+    sni: sniFor(kind),
+    seconds,
+    proxyPids: target.pids(),
+    backendPid: ctx.backendPid,
+    extra,
+  };
+}
+
+function shares(result: LoadgenResult): Pick<Cell, "loadgenShare" | "backendShare"> {
+  return { loadgenShare: result.num("loadgenCpuShare"), backendShare: result.num("backendCpuShare") };
+}
+
+/** A short connection churn first, so JITs, pools and caches are warm before measuring. */
+async function warmUp(target: RunningTarget, ctx: WorkloadContext): Promise<void> {
+  if (target.id === "direct") return;
+  await runLoadgen(ctx.processes, spec(target, ctx, "cps", "once", 0.5, { concurrency: 32, count: 20_000 }));
+}
+
+function bulk(id: WorkloadId, conns: number): Workload {
+  return {
+    id,
+    group: "bulk",
+    async run(target, ctx) {
+      await warmUp(target, ctx);
+      const r = await runLoadgen(ctx.processes, spec(target, ctx, "bulk", "sink", 5 * ctx.timeScale, { conns }));
+      const gigabytes = r.num("bytes") / 1e9;
+      return {
+        metrics: { gbit: r.num("gbitPerSecond"), cpuPerGB: r.num("proxyCpuSeconds") / gigabytes },
+        errors: r.num("errors"),
+        ...shares(r),
+      };
+    },
+  };
+}
+
+function churn(id: "cps" | "tls", kind: BackendKind, count: number): Workload {
+  return {
+    id,
+    group: id,
+    async run(target, ctx) {
+      await warmUp(target, ctx);
+      const r = await runLoadgen(ctx.processes, spec(target, ctx, id, kind, 5 * ctx.timeScale, { concurrency: 32, count }));
+      const completed = r.num("completed");
+      return {
+        metrics: { perSecond: r.num("perSecond"), cpuMicros: completed > 0 ? (r.num("proxyCpuSecondsAll") * 1e6) / completed : 0 },
+        errors: r.num("errors") + r.num("unfinished"),
+        ...shares(r),
+      };
+    },
+  };
+}
+
+const latency: Workload = {
+  id: "latency",
+  group: "latency",
+  async run(target, ctx) {
+    await warmUp(target, ctx);
+    const r = await runLoadgen(ctx.processes, spec(target, ctx, "pingpong", "echo", 5 * ctx.timeScale, { count: 1_000_000 }));
+    return { metrics: { p50: r.num("p50Micros"), p99: r.num("p99Micros") }, errors: 0, ...shares(r) };
+  },
+};
+
+const idle: Workload = {
+  id: "idle",
+  group: "idle",
+  async run(target, ctx) {
+    await warmUp(target, ctx);
+    const conns = Math.max(100, Math.round(IDLE_CONNECTIONS * Math.min(1, ctx.timeScale)));
+    const rss = (): number => target.pids().reduce((sum, pid) => sum + rssKiB(pid), 0);
+    // Let the warm-up's garbage and closing sockets settle before the baseline.
+    await Bun.sleep(1_000);
+    const before = rss();
+    const { result, measured: after } = await holdIdle(ctx.processes, spec(target, ctx, "idle", "echo", 60, { conns }), async () => {
+      await Bun.sleep(2_000);
+      return rss();
+    });
+    const established = result.num("established");
+    return {
+      metrics: { kibPerConn: established > 0 && target.id !== "direct" ? (after - before) / established : 0, established },
+      errors: result.num("errors") + (conns - established),
+      ...shares(result),
+    };
+  },
+};
+
+export const WORKLOADS: readonly Workload[] = [
+  bulk("bulk1", 1),
+  bulk("bulk16", 16),
+  churn("cps", "once", 2_000_000),
+  churn("tls", "tls", 500_000),
+  latency,
+  idle,
+];

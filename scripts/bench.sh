@@ -1,0 +1,52 @@
+#!/bin/sh
+# `npm run bench`: Courier next to HAProxy 2.6 and nginx 1.22 on the same workloads.
+# Installs the reference proxies and the C toolchain's TLS headers, builds the load
+# generator and backends into .cache/bench/, then runs bench/main.ts. Arguments pass
+# through, e.g. `npm run bench -- --only bulk --targets direct,courier`.
+set -e
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+cache="$root/.cache/bench"
+sh scripts/ensure.sh haproxy nginx libnginx-mod-stream libssl-dev gcc openssl
+mkdir -p "$cache"
+
+for program in loadgen backend; do
+  if [ ! -x "$cache/$program" ] || [ "bench/$program.c" -nt "$cache/$program" ] || [ bench/net.h -nt "$cache/$program" ]; then
+    gcc -O2 -Wall -Wextra -o "$cache/$program" "bench/$program.c" -lssl -lcrypto
+  fi
+done
+if [ ! -s "$cache/cert.pem" ]; then
+  # ECDSA P-256: the cheapest certificate to sign with, so the TLS backend stays light.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj /CN=tls.bench.test -keyout "$cache/key.pem" -out "$cache/cert.pem" 2>/dev/null
+fi
+
+# 9,900 proxied idle connections take two descriptors each in the proxy.
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# Stops whatever bench/main.ts started and did not stop itself: it records live PIDs
+# in a file. A PID is only ours if its command line names this cache directory (a
+# recycled PID is left alone); nginx's worker is found as its master's child.
+ours() {
+  tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF "$cache"
+}
+stop_leftovers() {
+  [ -f "$cache/pids" ] || return 0
+  pids=""
+  for pid in $(cat "$cache/pids"); do
+    if ours "$pid"; then
+      pids="$pids $pid $(cat "/proc/$pid/task/$pid/children" 2>/dev/null)"
+    fi
+  done
+  if [ -n "$pids" ]; then
+    kill $pids 2>/dev/null || true
+    sleep 1
+    kill -9 $pids 2>/dev/null || true
+  fi
+  rm -f "$cache/pids"
+}
+trap stop_leftovers EXIT
+trap "exit 130" INT TERM
+stop_leftovers
+# The orchestrator itself stays off the proxy's core.
+taskset -c 1 node_modules/.bin/bun bench/main.ts "$@"
