@@ -14,6 +14,7 @@ const bun = "node_modules/.bin/bun";
 const suites: readonly Suite[] = [
   { name: "typecheck", command: ["node_modules/.bin/tsc", "--noEmit", "-p", "tsconfig.json"], single: true },
   { name: "proxy", command: [bun, "test", "--timeout", "120000", "test/proxy/"] },
+  { name: "databases", command: [bun, "test", "--timeout", "300000", "test/databases/"] },
   { name: "constructs", command: [bun, "test", "--timeout", "240000", "test/constructs/"] },
 ];
 
