@@ -8,4 +8,5 @@ export * from "./passthroughGateway.js";
 export * from "./passthroughGatewayClass.js";
 export * from "./passthroughRoute.js";
 export * from "./passthroughRouteSet.js";
+export * from "./routeOptions.js";
 export type { DurationInput } from "./validation/durations.js";

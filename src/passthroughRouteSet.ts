@@ -4,7 +4,8 @@
 
 import { Construct } from "constructs";
 import type { Backend } from "./backend.js";
-import { PassthroughRoute, type PassthroughRouteOptions } from "./passthroughRoute.js";
+import { PassthroughRoute } from "./passthroughRoute.js";
+import type { PassthroughRouteOptions } from "./routeOptions.js";
 
 /** One hostname group of a PassthroughRouteSet. */
 export interface HostnameGroup {
