@@ -5,10 +5,7 @@
 
 import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
 import {
-  ApiResource,
   Capability,
-  ClusterRole,
-  ClusterRoleBinding,
   Cpu,
   Deployment,
   EnvFieldPaths,
@@ -19,17 +16,17 @@ import {
   Namespace,
   Probe,
   Protocol,
-  Role,
-  RoleBinding,
   SeccompProfileType,
   Service,
   ServiceAccount,
   ServiceType,
   Volume,
+  type ClusterRole,
   type ContainerResources,
 } from "cdk8s-plus-33";
 import { Construct } from "constructs";
-import { DEFAULT_GATEWAY_CLASS_NAME, GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
+import { DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
+import { createProxyRbac } from "./courierRbac.js";
 import { PassthroughGateway } from "./passthroughGateway.js";
 import { PassthroughGatewayClass, type PassthroughGatewayClassProps } from "./passthroughGatewayClass.js";
 import { invalid } from "./validation/messages.js";
@@ -141,8 +138,7 @@ export class CourierProxy extends Construct {
     }
 
     this.serviceAccount = new ServiceAccount(this, "ServiceAccount", { metadata, automountToken: true });
-    this.clusterRole = this.createClusterRole(labels);
-    this.createLeaderElectionRole(metadata);
+    this.clusterRole = createProxyRbac(this, { name: this.name, namespace: this.namespace, labels, serviceAccount: this.serviceAccount });
 
     this.deployment = new Deployment(this, "Deployment", {
       metadata,
@@ -242,31 +238,6 @@ export class CourierProxy extends Construct {
     const name = `tls-${port}`;
     this.deployment.containers[0]?.addPort({ name, number: port, protocol: Protocol.TCP });
     this.service.bind(port, { name, targetPort: port, protocol: Protocol.TCP });
-  }
-
-  /** Read access to what the proxy watches, write access only to status subresources. */
-  private createClusterRole(labels: Record<string, string>): ClusterRole {
-    const role = new ClusterRole(this, "ClusterRole", { metadata: { name: this.name, labels } });
-    const api = (apiGroup: string, resourceType: string): ApiResource => ApiResource.custom({ apiGroup, resourceType });
-    const read = ["get", "list", "watch"];
-    role.allow(read, api(GATEWAY_API_GROUP, "gatewayclasses"), api(GATEWAY_API_GROUP, "gateways"), api(GATEWAY_API_GROUP, "tlsroutes"), api(GATEWAY_API_GROUP, "referencegrants"));
-    role.allow(["update", "patch"], api(GATEWAY_API_GROUP, "gatewayclasses/status"), api(GATEWAY_API_GROUP, "gateways/status"), api(GATEWAY_API_GROUP, "tlsroutes/status"));
-    role.allow(read, api("", "services"), api("", "namespaces"));
-    role.allow(read, api("discovery.k8s.io", "endpointslices"));
-    role.allow(read, api(MCS_API_GROUP, "serviceimports"));
-    // Events go to the namespace of the Gateway or route they describe, so cluster-wide.
-    role.allow(["create", "patch"], api("", "events"), api("events.k8s.io", "events"));
-    const binding = new ClusterRoleBinding(this, "ClusterRoleBinding", { metadata: { name: this.name, labels }, role });
-    binding.addSubjects(this.serviceAccount);
-    return role;
-  }
-
-  /** Leader election needs a Lease only in the proxy's own namespace. */
-  private createLeaderElectionRole(metadata: { name: string; namespace: string; labels: Record<string, string> }): void {
-    const role = new Role(this, "LeaderElectionRole", { metadata: { ...metadata, name: `${this.name}-leader-election` } });
-    role.allow(["get", "create", "update"], ApiResource.custom({ apiGroup: "coordination.k8s.io", resourceType: "leases" }));
-    const binding = new RoleBinding(this, "LeaderElectionRoleBinding", { metadata: { ...metadata, name: `${this.name}-leader-election` }, role });
-    binding.addSubjects(this.serviceAccount);
   }
 
   private validateProxy(): string[] {
