@@ -97,11 +97,11 @@ export class Connection {
 
   onClientClose(): void {
     if (this.state === "closed") return;
-    if (this.state !== "piping") return this.finish();
-    // After we passed the upstream's FIN on, the client's own FIN shows up as close.
+    // Before piping, or while the client is still owed bytes: nothing more can reach it.
+    if (this.state !== "piping" || !this.down.shut) return this.finish();
+    // We had passed the upstream's FIN on, so the client's own FIN arrives as close.
     this.up.eof = true;
     this.flushUp();
-    if (this.up.queued > 0 || !this.down.shut) this.finish();
   }
 
   // ---- upstream socket events
@@ -152,14 +152,14 @@ export class Connection {
   }
 
   onUpstreamClose(hadError: boolean): void {
-    this.upstreamGone = true;
     if (this.state === "closed") return;
+    this.upstreamGone = true;
     if (this.state !== "piping") return this.reject("upstream-closed-early");
     if (hadError) return this.abort("upstream-reset");
-    // A FIN after we shut the upstream's write side arrives as close: pass it on.
+    // Nothing more can go upstream; what it already sent still goes to the client.
+    this.up.shut = true;
     this.down.eof = true;
     this.flushDown();
-    if (this.down.shut) this.finish();
   }
 
   /** Called by the sweeper with the coarse clock; enforces every deadline. */
@@ -331,7 +331,7 @@ export class Connection {
   // ---- piping
 
   private flushUp(): void {
-    if (this.upstreamGone) return this.finish();
+    if (this.upstreamGone) return this.finishIfDone();
     const result = this.up.flush(this.upstream!, this.client);
     if (result === "closed") return this.abort("upstream-write-failed");
     this.finishIfDone();
@@ -340,7 +340,6 @@ export class Connection {
   private flushDown(): void {
     const result = this.down.flush(this.client, this.upstream);
     if (result === "closed") return this.abort("client-write-failed");
-    if (result === "empty" && this.upstreamGone) return this.finish();
     this.finishIfDone();
   }
 
