@@ -54,6 +54,8 @@ export interface IPassthroughGateway {
   readonly namespace: string;
   /** Listeners known at synth time; undefined for a Gateway defined elsewhere. */
   readonly listeners?: readonly PassthroughListener[];
+  /** GatewayClass name, when known at synth time. */
+  readonly gatewayClassName?: string;
 }
 
 export interface PassthroughGatewayProps {

@@ -10,12 +10,13 @@ import { BackendReferenceGrant, ReferenceGrantApiVersion } from "./backendRefere
 import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "./constants.js";
 import { TlsRoute, TlsRouteV1Alpha2 } from "./imports/gateway.networking.k8s.io.js";
 import type { IPassthroughGateway } from "./passthroughGateway.js";
-import { ReferenceGrantPolicy, TlsRouteApiVersion, type PassthroughRouteOptions, type RouteParentOptions } from "./routeOptions.js";
+import { ReferenceGrantPolicy, TlsRouteApiVersion, type PassthroughRouteOptions, type RouteParent, type RouteParentOptions } from "./routeOptions.js";
 import { checkGoDuration, toGoDuration } from "./validation/durations.js";
 import { checkHostname } from "./validation/hostnames.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName, checkObjectName } from "./validation/names.js";
 import { checkRouteBackends } from "./validation/routeBackends.js";
+import { checkHostnameConflicts, type RouteClaim } from "./validation/hostnameConflicts.js";
 import { checkRouteParents } from "./validation/routeParents.js";
 
 /** Gateway API limit on hostnames per TLSRoute. */
@@ -50,11 +51,6 @@ export interface PassthroughRouteProps extends PassthroughRouteOptions {
   readonly fallbackBackends?: readonly Backend[];
 }
 
-interface Parent {
-  readonly gateway: IPassthroughGateway;
-  readonly options: RouteParentOptions;
-}
-
 /** A TLS passthrough route (one TLSRoute) served by Courier. */
 export class PassthroughRoute extends Construct {
   /** The generated TLSRoute object, for escape-hatch changes. */
@@ -65,7 +61,7 @@ export class PassthroughRoute extends Construct {
   private readonly hostnameList: string[] = [];
   private readonly backendList: Backend[] = [];
   private readonly fallbackList: Backend[] = [];
-  private readonly parents: Parent[] = [];
+  private readonly parentList: RouteParent[] = [];
   private readonly grantPolicy: ReferenceGrantPolicy;
   private readonly generatedGrants = new Map<string, BackendReferenceGrant>();
   private readonly durations: readonly (readonly [string, string])[];
@@ -119,6 +115,11 @@ export class PassthroughRoute extends Construct {
     return [...this.hostnameList];
   }
 
+  /** The Gateways (and listeners) the route is attached to. */
+  public get parents(): readonly RouteParent[] {
+    return [...this.parentList];
+  }
+
   /** Every backend, weighted ones first, then fallbacks (weight 0). */
   public get backends(): readonly Backend[] {
     return [...this.backendList, ...this.fallbackList];
@@ -131,7 +132,7 @@ export class PassthroughRoute extends Construct {
 
   /** Attaches the route to a Gateway, optionally to one listener (sectionName) or port. */
   public attachTo(gateway: IPassthroughGateway, options: RouteParentOptions = {}): void {
-    this.parents.push({ gateway, options });
+    this.parentList.push({ gateway, options });
   }
 
   /** Adds a backend that shares new connections by its weight. */
@@ -174,7 +175,7 @@ export class PassthroughRoute extends Construct {
   }
 
   private renderParentRefs(): Record<string, string | number>[] {
-    return this.parents.map(({ gateway, options }) => ({
+    return this.parentList.map(({ gateway, options }) => ({
       name: gateway.name,
       ...(gateway.namespace === this.namespace ? {} : { namespace: gateway.namespace }),
       ...(options.sectionName === undefined ? {} : { sectionName: options.sectionName }),
@@ -209,7 +210,15 @@ export class PassthroughRoute extends Construct {
     for (const [i, hostname] of this.hostnameList.entries()) push(checkHostname(`spec.hostnames[${i}]`, hostname));
     const grants = this.node.root.node.findAll().filter((c): c is BackendReferenceGrant => c instanceof BackendReferenceGrant);
     errors.push(...checkRouteBackends({ routeNamespace: this.namespace, backends: this.backends, grantPolicy: this.grantPolicy, grants }));
-    errors.push(...checkRouteParents({ routeNamespace: this.namespace, hostnames: this.hostnameList, parents: this.parents }));
+    errors.push(...checkRouteParents({ routeNamespace: this.namespace, hostnames: this.hostnameList, parents: this.parentList }));
+    const routes = this.node.root.node.findAll().filter((c): c is PassthroughRoute => c instanceof PassthroughRoute);
+    const earlier = routes.slice(0, routes.indexOf(this)).map((r) => r.claim());
+    errors.push(...checkHostnameConflicts(this.claim(), earlier));
     return errors;
+  }
+
+  /** What this route claims, for conflict checks across routes. */
+  private claim(): RouteClaim {
+    return { id: `${this.namespace}/${this.name}`, namespace: this.namespace, hostnames: this.hostnameList, parents: this.parentList };
   }
 }

@@ -39,6 +39,12 @@ export interface RouteParentOptions {
   readonly port?: number;
 }
 
+/** One parent of a route: a Gateway and which of its listeners. */
+export interface RouteParent {
+  readonly gateway: IPassthroughGateway;
+  readonly options: RouteParentOptions;
+}
+
 export interface PassthroughRouteOptions {
   /**
    * Parent Gateway to attach to; add more with attachTo().

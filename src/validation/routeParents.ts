@@ -36,17 +36,14 @@ export function checkRouteParents(input: RouteParentsInput): string[] {
     if (options.sectionName !== undefined) push(checkLabelName(`${field}.sectionName`, options.sectionName));
     if (gateway.listeners === undefined) continue; // defined elsewhere: nothing to check against
     const gatewayId = `Gateway ${gateway.namespace}/${gateway.name}`;
-    const selected = gateway.listeners.filter(
-      (l) => (options.sectionName === undefined || l.name === options.sectionName) && (options.port === undefined || l.port === options.port),
-    );
+    const selected = selectListeners(gateway.listeners, options);
     if (selected.length === 0) {
       const available = gateway.listeners.map((l) => `${l.name} (port ${l.port})`).join(", ") || "none";
       const wanted = [options.sectionName === undefined ? "" : `named ${JSON.stringify(options.sectionName)}`, options.port === undefined ? "" : `on port ${options.port}`].filter(Boolean).join(" ");
       errors.push(invalid(field, `${gatewayId} has no listener ${wanted}`, `use one of its listeners: ${available}`));
       continue;
     }
-    // A label selector cannot be evaluated without the cluster, so it counts as admitting.
-    const admitting = selected.filter((l) => l.allowedRoutes.admits(gateway.namespace, routeNamespace) !== false);
+    const admitting = admittingListeners(gateway, selected, routeNamespace);
     if (admitting.length === 0) {
       errors.push(
         invalid(
@@ -60,6 +57,17 @@ export function checkRouteParents(input: RouteParentsInput): string[] {
     errors.push(...checkHostnameIntersection(input.hostnames, field, gatewayId, admitting));
   }
   return errors;
+}
+
+/** The listeners a parentRef's sectionName and port select. */
+export function selectListeners(listeners: readonly PassthroughListener[], options: RouteParentOptions): PassthroughListener[] {
+  return listeners.filter((l) => (options.sectionName === undefined || l.name === options.sectionName) && (options.port === undefined || l.port === options.port));
+}
+
+/** Those of `listeners` whose allowedRoutes admit the route's namespace. */
+export function admittingListeners(gateway: IPassthroughGateway, listeners: readonly PassthroughListener[], routeNamespace: string): PassthroughListener[] {
+  // A label selector cannot be evaluated without the cluster, so it counts as admitting.
+  return listeners.filter((l) => l.allowedRoutes.admits(gateway.namespace, routeNamespace) !== false);
 }
 
 /** Each route hostname must match some listener hostname, or its connections never arrive. */

@@ -8,6 +8,7 @@ import {
   BackendKind,
   BackendReferenceGrant,
   PassthroughGateway,
+  PassthroughGatewayClass,
   PassthroughRoute,
   PassthroughRouteSet,
   ReferenceGrantPolicy,
@@ -283,6 +284,25 @@ describe("PassthroughRoute validation", () => {
     expect(errors).toContain('[test/r] metadata.annotations["courier.dev/idle-timeout"]: "2 hours" is not a Go duration. Fix: write it like "90s", "30m" or "2h"');
     expect(errors).toContain('[test/r] metadata.annotations["courier.dev/tcp-keepalive"]: "0s" is zero. Fix: give a positive duration');
     expect(synthErrors(withGateway({ idleTimeout: "1h30m", tcpKeepalive: "45s" }))).toBe("");
+  });
+
+  test("two routes may not claim the same hostname on the same port, even through different Gateways", () => {
+    const build = (secondPort: number, secondHost: string, className?: string) => (chart: Chart): void => {
+      const a = new PassthroughGateway(chart, "a", { listeners: [{ port: 443 }] });
+      const b = new PassthroughGateway(chart, "b", {
+        listeners: [{ port: secondPort }],
+        ...(className === undefined ? {} : { gatewayClass: PassthroughGatewayClass.fromGatewayClassName(className) }),
+      });
+      new PassthroughRoute(chart, "first", { gateway: a, hostnames: ["shop.example.com"], backends: [svc("one")] });
+      new PassthroughRoute(chart, "second", { gateway: b, hostnames: ["x.example.com", secondHost], backends: [svc("two")] });
+    };
+    expect(synthErrors(build(443, "shop.example.com"))).toContain(
+      '[test/second] spec.hostnames[1]: "shop.example.com" on port 443 is also routed by TLSRoute default/first, defined earlier in this app; the proxy keeps one SNI table per port, so only one of the two routes would receive these connections. Fix: give each route its own hostname, or put both sets of backends in one route and split traffic with weights',
+    );
+    expect(synthErrors(build(443, "shop.example.com"))).not.toContain("[test/first] spec.hostnames");
+    expect(synthErrors(build(8443, "shop.example.com"))).toBe("");
+    expect(synthErrors(build(443, "*.example.com"))).toBe("");
+    expect(synthErrors(build(443, "shop.example.com", "another-class"))).toBe("");
   });
 
   test("route and backend names and namespaces must be valid", () => {
