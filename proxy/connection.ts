@@ -108,7 +108,8 @@ export class Connection {
 
   onUpstreamOpen(socket: Socket<UpstreamLink>): void {
     this.upstream = socket;
-    this.tried?.clear();
+    // Held for the connection's lifetime from here on: keep it small.
+    this.tried = undefined;
     this.ctx.endpoints.connected(this.endpoint);
     if (this.postgres) {
       this.state = "pg-upstream";
@@ -202,6 +203,7 @@ export class Connection {
     this.up.hold(chunk);
     const progress = this.reader.push(chunk);
     if (progress.state === "need-more") return;
+    this.reader = undefined;
     if (progress.state === "rejected") return this.reject(progress.reason, progress.detail);
     const name = progress.hello.serverName;
     if (name === undefined) return this.reject("no-sni");
