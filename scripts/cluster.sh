@@ -54,10 +54,9 @@ build() {
   ln -s courier-cluster "$tmp/kubectl"
   echo "gateway-api $GATEWAY_API_VERSION (v1 bundle), $GATEWAY_API_OLD_VERSION (v1alpha2 bundle); mcs-api $MCS_API_VERSION; $(go version)" > "$tmp/VERSIONS"
   mv "$tmp" "$bindir"
-  # Older builds are dead weight (a running cluster keeps its deleted binary open).
-  for old_bin in "$cache"/bin-*; do
-    [ "$old_bin" = "$bindir" ] || rm -rf "$old_bin"
-  done
+  # Older builds are dead weight once nobody can still be using their kubectl link:
+  # drop those built more than an hour ago.
+  find "$cache" -maxdepth 1 -name 'bin-*' ! -path "$bindir" -mmin +60 -exec rm -rf {} +
   echo "cluster: built in $(( $(date +%s) - started )) s" >&2
   exec 9>&-
 }

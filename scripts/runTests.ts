@@ -2,12 +2,15 @@
 // A suite is a command whose output ends with bun's " N pass / N fail" summary,
 // or a check that counts as one test (type-checking). Pass suite names to run a subset.
 import { spawnSync } from "node:child_process";
+import { ensureRunCluster } from "./testCluster.ts";
 
 interface Suite {
   readonly name: string;
   readonly command: readonly string[];
   /** A check without its own test counter counts as one test. */
   readonly single?: boolean;
+  /** Needs the test control plane (test/cluster/), started once per run and given as COURIER_KUBECONFIG. */
+  readonly cluster?: boolean;
 }
 
 const bun = "node_modules/.bin/bun";
@@ -16,6 +19,7 @@ const suites: readonly Suite[] = [
   { name: "proxy", command: [bun, "test", "--timeout", "120000", "test/proxy/"] },
   { name: "databases", command: [bun, "test", "--timeout", "300000", "test/databases/"] },
   { name: "constructs", command: [bun, "test", "--timeout", "240000", "test/constructs/"] },
+  { name: "cluster", command: [bun, "test", "--timeout", "300000", "test/cluster/"], cluster: true },
 ];
 
 const wanted = process.argv.slice(2);
@@ -25,6 +29,12 @@ for (const suite of suites) {
   if (wanted.length > 0 && !wanted.includes(suite.name)) continue;
   console.log(`\n=== suite ${suite.name}: ${suite.command.join(" ")}`);
   const started = Date.now();
+  const clusterError = suite.cluster === true ? ensureRunCluster() : undefined;
+  if (clusterError !== undefined) {
+    console.log(`=== suite ${suite.name}: FAILED: ${clusterError}`);
+    failed += 1;
+    continue;
+  }
   const run = spawnSync(suite.command[0]!, suite.command.slice(1), { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   process.stdout.write(run.stdout ?? "");
   process.stderr.write(run.stderr ?? "");

@@ -88,6 +88,7 @@ func runServe(args []string) error {
 	case <-ownerGone:
 		fmt.Printf("owner process %d is gone: stopping and removing %s\n", *ownerPID, root)
 		_ = removeState(root)
+		os.Exit(0)
 		return nil
 	case err := <-apiDone:
 		return fmt.Errorf("kube-apiserver stopped: %v", err)
@@ -130,7 +131,7 @@ func watchOwner(pid int) <-chan struct{} {
 	}
 	go func() {
 		for processAlive(pid) {
-			time.Sleep(time.Second)
+			time.Sleep(250 * time.Millisecond)
 		}
 		close(gone)
 	}()
