@@ -59,10 +59,13 @@ export class Backend {
   }
 
   private constructor(
+    /** Service or ServiceImport. */
     public readonly kind: BackendKind,
     /** API group of the kind ("" is the core group). */
     public readonly group: string,
+    /** metadata.name of the Service or ServiceImport. */
     public readonly name: string,
+    /** Port, weight, namespace and protocol hints as given. */
     public readonly options: BackendOptions,
   ) {}
 

@@ -52,7 +52,9 @@ export interface BackendReferenceGrantProps {
 export class BackendReferenceGrant extends Construct {
   /** The generated ReferenceGrant object, for escape-hatch changes. */
   public readonly apiObject: ApiObject;
+  /** metadata.name of the ReferenceGrant. */
   public readonly name: string;
+  /** Namespace of the ReferenceGrant, which is the backends' namespace. */
   public readonly namespace: string;
   private readonly fromNamespaces: string[];
   private readonly targets: ReferenceGrantTarget[] = [];

@@ -109,12 +109,19 @@ export interface CourierProxyProps {
 
 /** The Courier proxy (controller and data plane in one process) and what it needs. */
 export class CourierProxy extends Construct {
+  /** Name of every object of the proxy. */
   public readonly name: string;
+  /** Namespace the proxy runs in. */
   public readonly namespace: string;
+  /** Port of /readyz, /healthz and /metrics. */
   public readonly adminPort: number;
+  /** The proxy's Deployment. */
   public readonly deployment: Deployment;
+  /** The Service clients connect to. */
   public readonly service: Service;
+  /** The identity the proxy uses with the API server. */
   public readonly serviceAccount: ServiceAccount;
+  /** The proxy's ClusterRole (read access and status writes). */
   public readonly clusterRole: ClusterRole;
   /** The GatewayClass created with the proxy, if any. */
   public readonly gatewayClass?: PassthroughGatewayClass;

@@ -39,9 +39,13 @@ export interface PassthroughListenerOptions {
 
 /** One listener of a PassthroughGateway, as resolved with its defaults. */
 export interface PassthroughListener {
+  /** Listener name (what a route's sectionName refers to). */
   readonly name: string;
+  /** TCP port of the listener. */
   readonly port: number;
+  /** SNI hostname filter; undefined matches every hostname. */
   readonly hostname?: string;
+  /** Which namespaces may attach routes. */
   readonly allowedRoutes: AllowedRoutes;
 }
 
@@ -50,7 +54,9 @@ export interface PassthroughListener {
  * (so routes are checked against them at synth); imported ones do not.
  */
 export interface IPassthroughGateway {
+  /** metadata.name of the Gateway. */
   readonly name: string;
+  /** Namespace of the Gateway. */
   readonly namespace: string;
   /** Listeners known at synth time; undefined for a Gateway defined elsewhere. */
   readonly listeners?: readonly PassthroughListener[];
@@ -95,8 +101,11 @@ export class PassthroughGateway extends Construct implements IPassthroughGateway
 
   /** The generated Gateway object, for escape-hatch changes. */
   public readonly apiObject: Gateway;
+  /** metadata.name of the Gateway. */
   public readonly name: string;
+  /** Namespace of the Gateway. */
   public readonly namespace: string;
+  /** The GatewayClass the Gateway names. */
   public readonly gatewayClassName: string;
   private readonly listenerList: PassthroughListener[] = [];
 

@@ -50,8 +50,11 @@ export class PassthroughGatewayClass extends Construct implements IGatewayClass 
 
   /** The generated GatewayClass object, for escape-hatch changes. */
   public readonly apiObject: GatewayClass;
+  /** metadata.name of the GatewayClass. */
   public readonly name: string;
+  /** spec.controllerName. */
   public readonly controllerName: string;
+  /** spec.description. */
   public readonly description: string;
 
   public constructor(scope: Construct, id: string, props: PassthroughGatewayClassProps = {}) {

@@ -55,8 +55,11 @@ export interface PassthroughRouteProps extends PassthroughRouteOptions {
 export class PassthroughRoute extends Construct {
   /** The generated TLSRoute object, for escape-hatch changes. */
   public readonly apiObject: ApiObject;
+  /** metadata.name of the TLSRoute. */
   public readonly name: string;
+  /** Namespace of the TLSRoute. */
   public readonly namespace: string;
+  /** The TLSRoute API version written. */
   public readonly apiVersion: TlsRouteApiVersion;
   private readonly hostnameList: string[] = [];
   private readonly backendList: Backend[] = [];

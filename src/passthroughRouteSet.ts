@@ -39,6 +39,7 @@ export interface PassthroughRouteSetProps extends PassthroughRouteOptions {
 
 /** Hostname groups with their own backends, one TLSRoute per group. */
 export class PassthroughRouteSet extends Construct {
+  /** Prefix of the TLSRoute names. */
   public readonly name: string;
   private readonly props: PassthroughRouteSetProps;
   private readonly routeList: PassthroughRoute[] = [];

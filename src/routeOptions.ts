@@ -41,7 +41,9 @@ export interface RouteParentOptions {
 
 /** One parent of a route: a Gateway and which of its listeners. */
 export interface RouteParent {
+  /** The parent Gateway. */
   readonly gateway: IPassthroughGateway;
+  /** Which of its listeners (sectionName, port). */
   readonly options: RouteParentOptions;
 }
 
