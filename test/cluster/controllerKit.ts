@@ -1,0 +1,192 @@
+// Shared pieces of the controller tests on the real API server: Courier in cluster
+// mode as a process, manifests for the objects tests create (Services without
+// selectors and the EndpointSlices a controller-manager would have made), reading
+// objects back, and waiting for the status Courier writes.
+import { freePort } from "../helpers/ports.ts";
+import { startProxy, type ProxyProcess } from "../helpers/proxyProcess.ts";
+import type { Cluster } from "../helpers/cluster.ts";
+
+export const CLASS = "courier";
+export const CONTROLLER = "courier.dev/gateway-controller";
+
+export interface ClusterProxy {
+  readonly process: ProxyProcess;
+  /** Where a Gateway listener's port is served: port + offset on 127.0.0.1. */
+  readonly offset: number;
+  port(listenerPort: number): number;
+}
+
+/** Runs `courier serve --kubeconfig` with listener port `listenerPort` landing on a free port. */
+export async function startClusterProxy(
+  kubeconfig: string,
+  options: { readonly leaseNamespace: string; readonly listenerPort?: number; readonly extra?: readonly string[] },
+): Promise<ClusterProxy> {
+  const listenerPort = options.listenerPort ?? 443;
+  const offset = (await freePort()) - listenerPort;
+  const proc = await startProxy(
+    ["--kubeconfig", kubeconfig, "--port-offset", String(offset), "--listen-address", "127.0.0.1", "--lease-namespace", options.leaseNamespace, ...(options.extra ?? [])],
+    60_000,
+  );
+  return { process: proc, offset, port: (p) => p + offset };
+}
+
+export function gatewayClassYaml(): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: ${CLASS}}
+spec: {controllerName: ${CONTROLLER}}
+`;
+}
+
+export function gatewayYaml(namespace: string, name: string, port = 443, extraListeners = ""): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  gatewayClassName: ${CLASS}
+  listeners:
+  - name: tls
+    port: ${port}
+    protocol: TLS
+    tls: {mode: Passthrough}
+    allowedRoutes: {namespaces: {from: Same}}
+${extraListeners}`;
+}
+
+export interface BackendRef {
+  readonly name: string;
+  readonly port: number;
+  readonly weight?: number;
+}
+
+export function tlsRouteYaml(namespace: string, name: string, gateway: string, hostnames: readonly string[], backends: readonly BackendRef[], apiVersion = "v1"): string {
+  const refs = backends.map((b) => `    - {name: ${b.name}, port: ${b.port}${b.weight === undefined ? "" : `, weight: ${b.weight}`}}`).join("\n");
+  return `apiVersion: gateway.networking.k8s.io/${apiVersion}
+kind: TLSRoute
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  parentRefs: [{name: ${gateway}}]
+  hostnames: [${hostnames.map((h) => JSON.stringify(h)).join(", ")}]
+  rules:
+  - backendRefs:
+${refs}
+`;
+}
+
+/** A Service without a selector: nothing but the EndpointSlices tests write decides its endpoints. */
+export function serviceYaml(namespace: string, name: string, port: number, targetPort: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  ports: [{name: tls, port: ${port}, targetPort: ${targetPort}, protocol: TCP}]
+`;
+}
+
+export function endpointSliceYaml(namespace: string, service: string, addresses: readonly string[], port: number, ready = true): string {
+  const endpoints = addresses.map((a) => `  - {addresses: ["${a}"], conditions: {ready: ${ready}}}`).join("\n");
+  return `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ${service}-1
+  namespace: ${namespace}
+  labels: {kubernetes.io/service-name: ${service}}
+addressType: IPv4
+ports: [{name: tls, port: ${port}, protocol: TCP}]
+endpoints:${addresses.length === 0 ? " []" : `\n${endpoints}`}
+`;
+}
+
+export type KubeJson = {
+  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+
+export async function getObject(cluster: Cluster, resource: string, namespace: string | undefined, name: string): Promise<KubeJson | undefined> {
+  const result = await cluster.kubectl(["get", resource, name, "-o", "json", ...(namespace === undefined ? [] : ["-n", namespace])]);
+  if (result.code !== 0) {
+    if (/NotFound|not found/.test(result.stderr)) return undefined;
+    throw new Error(`kubectl get ${resource} ${name}: ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as KubeJson;
+}
+
+export interface KubeConditionJson {
+  readonly type: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly observedGeneration?: number;
+  readonly lastTransitionTime?: string;
+}
+
+export function summary(conditions: unknown): Record<string, string> {
+  const list = Array.isArray(conditions) ? (conditions as KubeConditionJson[]) : [];
+  return Object.fromEntries(list.map((c) => [c.type, `${c.status}/${c.reason}`]));
+}
+
+export interface RouteParentJson {
+  readonly parentRef: Record<string, unknown>;
+  readonly controllerName: string;
+  readonly conditions: readonly KubeConditionJson[];
+}
+
+export function routeParentsOf(route: KubeJson | undefined): readonly RouteParentJson[] {
+  const parents = route?.status?.parents;
+  return Array.isArray(parents) ? (parents as RouteParentJson[]) : [];
+}
+
+export interface ListenerJson {
+  readonly name: string;
+  readonly attachedRoutes: number;
+  readonly supportedKinds: readonly { group?: string; kind: string }[];
+  readonly conditions: readonly KubeConditionJson[];
+}
+
+export function listenersOf(gateway: KubeJson | undefined): readonly ListenerJson[] {
+  const listeners = gateway?.status?.listeners;
+  return Array.isArray(listeners) ? (listeners as ListenerJson[]) : [];
+}
+
+/** Polls `probe` until it returns a value other than undefined. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await Bun.sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`);
+}
+
+/** Waits until the route's parent entry of ours has exactly these condition summaries. */
+export async function waitRouteConditions(cluster: Cluster, namespace: string, name: string, expected: Record<string, string>, resource = "tlsroutes.gateway.networking.k8s.io"): Promise<KubeJson> {
+  let last: unknown;
+  try {
+    return await eventually(`${namespace}/${name} conditions ${JSON.stringify(expected)}`, async () => {
+      const route = await getObject(cluster, resource, namespace, name);
+      const ours = routeParentsOf(route).filter((p) => p.controllerName === CONTROLLER);
+      last = ours.map((p) => summary(p.conditions));
+      return ours.length === 1 && JSON.stringify(summary(ours[0]!.conditions)) === JSON.stringify(expected) ? route : undefined;
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
+  }
+}
+
+/** Deletes what a test created in its namespace (no controller-manager would: namespaces never finish deleting). */
+export async function deleteTestObjects(cluster: Cluster, namespace: string): Promise<void> {
+  await cluster.kubectl(["delete", "-n", namespace, "--ignore-not-found", "--wait=false", "tlsroutes.gateway.networking.k8s.io,gateways.gateway.networking.k8s.io,referencegrants.gateway.networking.k8s.io,services,endpointslices", "--all"]);
+}
+
+/** Percentile of a sample, nearest-rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

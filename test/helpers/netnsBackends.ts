@@ -1,0 +1,160 @@
+// TLS backends at non-loopback addresses, for EndpointSlices: the API server refuses
+// endpoint addresses in 127.0.0.0/8 and ::1, so each test run makes its own network
+// namespace joined to the host by a veth pair with addresses from 198.18.0.0/15 (the
+// range reserved for testing), and runs the backends inside it. The proxy stays in the
+// host namespace and reaches them over the veth. Names carry the pid, so two runs do
+// not meet; everything is removed by close(), and at process exit if a test forgot.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import type { IssuedCert } from "../../demo/pki.ts";
+
+export interface NetnsBackend {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly pid: number;
+  /** SIGTERM, then SIGKILL; resolves once the process is gone. */
+  stop(): Promise<void>;
+}
+
+export interface BackendNet {
+  /** Network namespace name, e.g. courier-test-1234. */
+  readonly namespace: string;
+  /** The host side of the veth (what the backends see the proxy come from). */
+  readonly hostAddress: string;
+  /** Addresses inside the namespace, one per backend you plan to run. */
+  readonly addresses: readonly string[];
+  startBackend(name: string, cert: IssuedCert, address: string, port?: number): Promise<NetnsBackend>;
+  close(): Promise<void>;
+}
+
+const root = resolve(import.meta.dir, "../..");
+const bun = resolve(root, "node_modules/.bin/bun");
+const main = resolve(import.meta.dir, "tlsBackendMain.ts");
+
+function ip(args: readonly string[]): void {
+  const run = spawnSync("ip", args, { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${run.stderr.trim()}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Namespaces of earlier runs whose process died before cleaning up (ours by name only). */
+function removeStaleNamespaces(): void {
+  const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  for (const line of list.split("\n")) {
+    const match = /^courier-test-(\d+)\b/.exec(line);
+    if (match !== null && !alive(Number(match[1]))) spawnSync("ip", ["netns", "del", `courier-test-${match[1]}`]);
+  }
+}
+
+/** A /24 of 198.18.0.0/15 that no host interface uses yet, starting from the pid to spread runs. */
+function freeSubnet(): string {
+  const used = spawnSync("ip", ["-4", "-o", "addr"], { encoding: "utf8" }).stdout ?? "";
+  for (let i = 0; i < 512; i++) {
+    const n = (process.pid + i) % 512;
+    const prefix = `198.${18 + Math.floor(n / 256)}.${n % 256}`;
+    if (!used.includes(` ${prefix}.`)) return prefix;
+  }
+  throw new Error("no free /24 left in 198.18.0.0/15");
+}
+
+export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
+  removeStaleNamespaces();
+  const namespace = `courier-test-${process.pid}`;
+  // Interface names are limited to 15 bytes.
+  const hostIf = `ct${process.pid}h`;
+  const nsIf = `ct${process.pid}n`;
+  const prefix = freeSubnet();
+  const hostAddress = `${prefix}.1`;
+  const addresses = Array.from({ length: addressCount }, (_, i) => `${prefix}.${i + 2}`);
+  const children = new Set<ChildProcess>();
+
+  const cleanup = (): void => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    spawnSync("ip", ["netns", "del", namespace]);
+    // Deleting the namespace deletes its end of the pair, which takes the host end along;
+    // this catches a pair whose far end never made it into the namespace.
+    spawnSync("ip", ["link", "del", hostIf]);
+  };
+  process.once("exit", cleanup);
+
+  try {
+    ip(["netns", "add", namespace]);
+    ip(["link", "add", hostIf, "type", "veth", "peer", "name", nsIf]);
+    ip(["link", "set", nsIf, "netns", namespace]);
+    ip(["addr", "add", `${hostAddress}/24`, "dev", hostIf]);
+    ip(["link", "set", hostIf, "up"]);
+    for (const address of addresses) ip(["-n", namespace, "addr", "add", `${address}/24`, "dev", nsIf]);
+    ip(["-n", namespace, "link", "set", nsIf, "up"]);
+    ip(["-n", namespace, "link", "set", "lo", "up"]);
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+
+  const startBackend = async (name: string, cert: IssuedCert, address: string, port = 8443): Promise<NetnsBackend> => {
+    const child = spawn("ip", ["netns", "exec", namespace, bun, main, name, cert.certFile, cert.keyFile, address, String(port)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    children.add(child);
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    let output = "";
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`backend ${name} at ${address}:${port} did not start: ${output}`)), 15_000);
+      const onData = (chunk: Buffer): void => {
+        output += chunk.toString("utf8");
+        if (output.includes("listening ")) {
+          clearTimeout(timer);
+          ready();
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        fail(new Error(`backend ${name} exited (${code}) before listening: ${output}`));
+      });
+    });
+    return {
+      name,
+      address,
+      port,
+      pid: child.pid!,
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+        await exited;
+        clearTimeout(timer);
+        children.delete(child);
+      },
+    };
+  };
+
+  return {
+    namespace,
+    hostAddress,
+    addresses,
+    startBackend,
+    async close() {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) {
+          const gone = new Promise<void>((done) => child.once("exit", () => done()));
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+          await gone;
+          clearTimeout(timer);
+        }
+      }
+      children.clear();
+      cleanup();
+      process.off("exit", cleanup);
+    },
+  };
+}
