@@ -15,6 +15,7 @@ import { renderLoadTable, renderTable, type Results } from "./report.ts";
 import { BACKEND_KINDS, type BackendKind, type BackendPorts } from "./routes.ts";
 import { TARGET_IDS, TARGET_LABELS, startTarget, type BenchEnv, type TargetId } from "./targets.ts";
 import { WORKLOADS, type Cell, type WorkloadContext } from "./workloads.ts";
+import { runPostgres } from "./postgresRow.ts";
 
 interface Options {
   readonly only: ReadonlySet<string> | undefined;
@@ -100,6 +101,16 @@ async function main(): Promise<void> {
         } finally {
           await target.stop();
         }
+      }
+    }
+
+    // Last, as issue 6 asks: it needs a PostgreSQL server of its own.
+    if (options.only === undefined || options.only.has("postgres")) {
+      try {
+        const pg = await runPostgres(env, options.targets, options.timeScale, (line) => console.error(`bench: ${line}`));
+        for (const [workload, cells] of pg) results.set(workload, cells);
+      } catch (error) {
+        console.error(`bench: postgres failed: ${(error as Error).message}`);
       }
     }
 

@@ -41,3 +41,26 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
+
+const CLOCK_TICKS = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
+
+/** User + system CPU seconds of a process (all its threads), 0 if it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total jiffies of one CPU, from /proc/stat. */
+export function cpuJiffies(cpu: number): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${cpu} `)) ?? "";
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = values.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th values.
+  return { busy: total - (values[3] ?? 0) - (values[4] ?? 0), total };
+}

@@ -25,6 +25,7 @@ export interface StartOptions {
 
 export class Processes {
   private readonly live = new Map<number, Started>();
+  private readonly external = new Set<number>();
 
   constructor(private readonly pidFile: string) {
     this.record();
@@ -47,6 +48,19 @@ export class Processes {
     this.live.set(proc.pid, started);
     this.record();
     return started;
+  }
+
+  /**
+   * Records a process started elsewhere (the PostgreSQL helper starts its own) so
+   * that scripts/bench.sh can stop it if this program dies; returns the undo.
+   */
+  track(pid: number): () => void {
+    this.external.add(pid);
+    this.record();
+    return () => {
+      this.external.delete(pid);
+      this.record();
+    };
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -76,6 +90,6 @@ export class Processes {
   }
 
   private record(): void {
-    writeFileSync(this.pidFile, [...this.live.keys()].map((pid) => `${pid}\n`).join(""));
+    writeFileSync(this.pidFile, [...this.live.keys(), ...this.external].map((pid) => `${pid}\n`).join(""));
   }
 }

@@ -6,7 +6,7 @@ import type { Cell, WorkloadId } from "./workloads.ts";
 
 export type Results = Map<WorkloadId, Map<TargetId, Cell>>;
 
-type Reference = "best-tuned" | "best-stock" | "haproxy";
+type Reference = "best-tuned" | "best-stock" | "haproxy" | "direct";
 
 interface Check {
   readonly against: Reference;
@@ -38,17 +38,20 @@ const ROWS: readonly Row[] = [
   { workload: "tls", key: "cpuMicros", label: "TLS 1.3 handshakes (proxy CPU µs/conn)", digits: 1, higherIsBetter: false, ratioAgainst: "haproxy", checks: [{ against: "haproxy", bound: 1.1 }] },
   { workload: "latency", key: "p50", label: "64 B ping-pong p50 (µs)", digits: 1, higherIsBetter: false, ratioAgainst: "haproxy", checks: [] },
   { workload: "latency", key: "p99", label: "64 B ping-pong p99 (µs)", digits: 1, higherIsBetter: false, ratioAgainst: "haproxy", checks: [{ against: "haproxy", bound: 1.0 }] },
+  { workload: "pgbench", key: "tps", label: "PostgreSQL: pgbench -S, 8 clients, TLS (tps)", digits: 0, higherIsBetter: true, ratioAgainst: "direct", checks: [] },
+  { workload: "pgbench", key: "cpuMicros", label: "PostgreSQL: pgbench -S (proxy CPU µs/tx)", digits: 1, higherIsBetter: false, ratioAgainst: "direct", checks: [] },
+  { workload: "pgbenchConnect", key: "tps", label: "PostgreSQL: pgbench -S -C, new TLS session per tx (tps)", digits: 0, higherIsBetter: true, ratioAgainst: "direct", checks: [] },
   { workload: "idle", key: "kibPerConn", label: "RSS per idle conn at 9,900 (KiB)", digits: 2, higherIsBetter: false, ratioAgainst: "haproxy", checks: [], absoluteMax: 3.5 },
 ];
 
-const REFERENCE_LABEL: Readonly<Record<Reference, string>> = { "best-tuned": "best tuned", "best-stock": "best stock", haproxy: "HAProxy" };
+const REFERENCE_LABEL: Readonly<Record<Reference, string>> = { "best-tuned": "best tuned", "best-stock": "best stock", haproxy: "HAProxy", direct: "direct" };
 
 function value(results: Results, row: Row, target: TargetId): number | undefined {
   return results.get(row.workload)?.get(target)?.metrics[row.key];
 }
 
 function reference(results: Results, row: Row, against: Reference): number | undefined {
-  const ids: readonly TargetId[] = against === "best-tuned" ? ["haproxy-tuned", "nginx-tuned"] : against === "best-stock" ? ["haproxy", "nginx"] : ["haproxy"];
+  const ids: readonly TargetId[] = against === "best-tuned" ? ["haproxy-tuned", "nginx-tuned"] : against === "best-stock" ? ["haproxy", "nginx"] : [against];
   const values = ids.map((id) => value(results, row, id)).filter((v): v is number => v !== undefined);
   if (values.length === 0) return undefined;
   return row.higherIsBetter ? Math.max(...values) : Math.min(...values);

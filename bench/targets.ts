@@ -4,12 +4,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/helpers/ports.ts";
-import { writeCourierScenario } from "./courierScenario.ts";
+import { writeCourierScenario, type RouteEntry } from "./courierScenario.ts";
 import { haproxyConfig } from "./haproxyConfig.ts";
 import { nginxConfig } from "./nginxConfig.ts";
 import { childrenOf, waitForPort } from "./procStat.ts";
 import type { Processes, Started } from "./processes.ts";
-import type { BackendKind, BackendPorts } from "./routes.ts";
+import { BACKEND_KINDS, sniFor, type BackendKind, type BackendPorts } from "./routes.ts";
 
 export type TargetId = "direct" | "haproxy" | "haproxy-tuned" | "nginx" | "nginx-tuned" | "courier";
 
@@ -65,7 +65,8 @@ function proxied(env: BenchEnv, id: TargetId, started: Started, port: number, wi
   };
 }
 
-export async function startTarget(id: TargetId, env: BenchEnv): Promise<RunningTarget> {
+/** Starts a target; `extraRoutes` are added to Courier's table (the PostgreSQL row). */
+export async function startTarget(id: TargetId, env: BenchEnv, extraRoutes: readonly RouteEntry[] = []): Promise<RunningTarget> {
   if (id === "direct") return { id, portFor: (kind) => env.backends[kind], pids: () => [], stop: async () => {} };
   const port = await freePort();
   const dir = join(env.workDir, id);
@@ -84,7 +85,8 @@ export async function startTarget(id: TargetId, env: BenchEnv): Promise<RunningT
       return proxied(env, id, await startPinned(env, id, ["nginx", "-e", "stderr", "-p", dir, "-c", config], port), port, true);
     }
     case "courier": {
-      const files = writeCourierScenario(dir, port, env.backends);
+      const routes = [...BACKEND_KINDS.map((kind) => ({ name: kind, sni: sniFor(kind), port: env.backends[kind] })), ...extraRoutes];
+      const files = writeCourierScenario(dir, port, routes);
       const command = [
         join(env.root, "node_modules/.bin/bun"),
         join(env.root, "proxy/bin/courier.ts"),

@@ -7,7 +7,9 @@ import type { Processes } from "./processes.ts";
 import { sniFor, type BackendKind } from "./routes.ts";
 import type { RunningTarget } from "./targets.ts";
 
-export type WorkloadId = "bulk1" | "bulk16" | "cps" | "tls" | "latency" | "idle";
+// pgbench and pgbenchConnect come from postgresRow.ts, not from WORKLOADS.
+// "pgbench" and "pgbenchConnect" are measured by postgresRow.ts, not by WORKLOADS.
+export type WorkloadId = "bulk1" | "bulk16" | "cps" | "tls" | "latency" | "idle" | "pgbench" | "pgbenchConnect";
 
 export interface Cell {
   /** Metric name -> value; which names depends on the workload. */

@@ -7,8 +7,11 @@ set -e
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 cache="$root/.cache/bench"
-sh scripts/ensure.sh haproxy nginx libnginx-mod-stream libssl-dev gcc openssl
-mkdir -p "$cache"
+sh scripts/ensure.sh haproxy nginx libnginx-mod-stream libssl-dev gcc openssl postgresql postgresql-client
+mkdir -p "$cache/tmp"
+# The PostgreSQL row's data directory lands here, so that its server's command line
+# names this cache directory too (see stop_leftovers).
+export TMPDIR="$cache/tmp"
 
 for program in loadgen backend; do
   if [ ! -x "$cache/$program" ] || [ "bench/$program.c" -nt "$cache/$program" ] || [ bench/net.h -nt "$cache/$program" ]; then
