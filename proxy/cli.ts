@@ -1,5 +1,6 @@
 // Command-line parsing for `courier serve`. Pure: argv in, options or an error out.
 import { parseDuration } from "./duration.ts";
+import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import type { LogLevel } from "./log.ts";
 
@@ -17,6 +18,8 @@ export interface ServeOptions {
   readonly kubeconfig: string | undefined;
   /** Cluster mode: what Gateways report in status.addresses (e.g. the load balancer's IP). */
   readonly gatewayAddresses: readonly string[];
+  /** Cluster mode: give each Gateway without spec.addresses its own address from this range (bind and status). */
+  readonly gatewayAddressRange: Ipv4Range | undefined;
   /** Cluster mode: namespace of the leader-election Lease (default: the pod's or the context's). */
   readonly leaseNamespace: string | undefined;
   readonly portOffset: number;
@@ -38,6 +41,9 @@ Options:
   --endpoints FILE         Service -> host:port list for file mode (YAML)
   --kubeconfig FILE        watch a cluster and write Gateway API status ("in-cluster" in a pod)
   --gateway-address ADDR   cluster mode: address(es) Gateways report, comma-separated
+  --gateway-addresses-from FIRST-LAST
+                           each Gateway without spec.addresses binds its own IPv4 address
+                           from this range and reports it (e.g. 127.0.0.10-127.0.0.250)
   --lease-namespace NS     cluster mode: namespace of the leader-election Lease
   --port-offset N          add N to every listener port (serve 443 as 8443 without root)
   --listen-address ADDR    bind address for Gateways without spec.addresses (default 0.0.0.0)
@@ -73,7 +79,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
       i++;
     }
   }
-  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "lease-namespace", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
+  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "gateway-addresses-from", "lease-namespace", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
   for (const key of values.keys()) if (!known.has(key)) return { error: `unknown option --${key}` };
 
   const problems: string[] = [];
@@ -102,6 +108,10 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     if (match === null || Number(match[2]) > 65535) problems.push(`--admin must be ADDR:PORT or off, not ${JSON.stringify(adminText)}`);
     else admin = { host: match[1]!, port: Number(match[2]) };
   }
+  const rangeText = values.get("gateway-addresses-from");
+  const gatewayAddressRange = rangeText === undefined ? undefined : parseIpv4Range(rangeText);
+  if (rangeText !== undefined && gatewayAddressRange === undefined) problems.push(`--gateway-addresses-from must be an IPv4 range FIRST-LAST, not ${JSON.stringify(rangeText)}`);
+  if (rangeText !== undefined && values.has("gateway-address")) problems.push("--gateway-addresses-from and --gateway-address exclude each other");
   const logLevel = (values.get("log-level") ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
 
@@ -120,6 +130,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     endpoints: values.get("endpoints"),
     kubeconfig,
     gatewayAddresses: (values.get("gateway-address") ?? "").split(",").filter((a) => a !== ""),
+    gatewayAddressRange,
     leaseNamespace: values.get("lease-namespace"),
     portOffset: integer("port-offset", 0, -65535, 65535),
     listenAddress: values.get("listen-address") ?? "0.0.0.0",

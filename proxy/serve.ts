@@ -4,6 +4,7 @@ import { startAdminServer } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
 import { DataPlane } from "./dataPlane.ts";
 import { startFileSource } from "./fileMode.ts";
+import { GatewayAddressPool } from "./gatewayAddressPool.ts";
 import { startClusterSource } from "./kube/clusterSource.ts";
 import { loadInCluster, loadKubeconfig } from "./kube/credentials.ts";
 import { Logger } from "./log.ts";
@@ -21,7 +22,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   let described = "";
   let generation = 0;
 
+  const pool = options.gatewayAddressRange === undefined ? undefined : new GatewayAddressPool(options.gatewayAddressRange);
   const apply = (plan: Plan): void => {
+    pool?.retainOnly(new Set(plan.gateways.map((gateway) => `${gateway.key.namespace}/${gateway.key.name}`)));
     for (const failure of dataPlane.apply(plan.ports)) {
       log.error("cannot listen", { address: `${failure.address}:${failure.port}`, error: failure.message });
     }
@@ -38,7 +41,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   };
 
-  const bindAddress = (gateway: Gateway): string => gateway.addresses.find((a) => a.type === "IPAddress")?.value ?? options.listenAddress;
+  const bindAddress = (gateway: Gateway): string =>
+    gateway.addresses.find((a) => a.type === "IPAddress")?.value ??
+    pool?.addressOf(gateway.meta.namespace, gateway.meta.name) ??
+    options.listenAddress;
   const translateOptions: TranslateOptions = {
     portOffset: options.portOffset,
     addressFor: bindAddress,
