@@ -21,6 +21,7 @@ const usage = `usage: courier-cluster COMMAND [flags]
   namespace create namespaces that do not exist yet
   token     mint a ServiceAccount token bound to the roles in a YAML file
   kubectl   run kubectl
+  controller-manager  run kube-controller-manager in the foreground against the cluster of --dir
 `
 
 func main() {
@@ -48,6 +49,8 @@ func main() {
 		err = runNamespace(args)
 	case "token":
 		err = runToken(args)
+	case "controller-manager":
+		err = runControllerManager(args)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
