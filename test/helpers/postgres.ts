@@ -4,7 +4,7 @@
 // started under that user with setpriv (which execs, so the PID we hold is the
 // postmaster's own and we can stop exactly it).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, closeSync, copyFileSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collect, type ClientResult } from "./childOutput.ts";
@@ -19,7 +19,7 @@ export interface PostgresServer {
   readonly host: string;
   readonly port: number;
   readonly pid: number;
-  /** Everything the server logged so far (connections are logged). */
+  /** Everything the server logged so far (connections are logged). Empty once stopped. */
   logs(): string;
   stop(): Promise<void>;
 }
@@ -90,10 +90,13 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   };
   const args = ["-D", data, "-k", dir, "-p", String(port), ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
   const [command, ...rest] = asOwner(`${BIN}/postgres`, args);
-  const child = spawn(command!, rest, { stdio: ["ignore", "pipe", "pipe"] });
-  let text = "";
-  child.stdout!.on("data", (c: Buffer) => void (text += c.toString("utf8")));
-  child.stderr!.on("data", (c: Buffer) => void (text += c.toString("utf8")));
+  // The server logs into a file, not a pipe: a busy server (a log line per connection)
+  // must never stall on a test process that is not reading at that moment.
+  const logFile = join(dir, "server.log");
+  const logFd = openSync(logFile, "a");
+  const child = spawn(command!, rest, { stdio: ["ignore", logFd, logFd] });
+  closeSync(logFd);
+  const text = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
 
   const stop = async (): Promise<void> => {
@@ -107,12 +110,12 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitReady(dir, port, child, () => text, 60_000);
+    await waitReady(dir, port, child, text, 60_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { name: options.name, host: "127.0.0.1", port, pid: child.pid!, logs: () => text, stop };
+  return { name: options.name, host: "127.0.0.1", port, pid: child.pid!, logs: text, stop };
 }
 
 /** libpq connection string for a TLS session to `hostname`, dialled at 127.0.0.1:port. */
