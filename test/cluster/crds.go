@@ -85,7 +85,12 @@ func installBundle(ctx context.Context, kubeconfig, dir string, reset bool) erro
 			}
 		}
 	}
-	return waitCRDsServed(ctx, cfg, crdClient, crdNames)
+	if err := waitCRDsServed(ctx, cfg, crdClient, crdNames); err != nil {
+		return err
+	}
+	// kubectl caches discovery for hours; after a bundle swap it would still
+	// look for the versions that are gone.
+	return os.RemoveAll(kubectlCacheDir())
 }
 
 func waitCRDsServed(ctx context.Context, cfg *rest.Config, crdClient apiextensions.Interface, names []string) error {
