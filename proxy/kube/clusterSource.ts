@@ -7,10 +7,12 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { formatObjectError, normalizeObjects } from "../normalize.ts";
 import type { Plan } from "../plan.ts";
+import { BUNDLE_VERSION_ANNOTATION } from "../snapshot.ts";
 import { LeaderElector } from "../status/leaderElection.ts";
 import { StatusWriter } from "../status/statusWriter.ts";
 import { translate, type TranslateOptions } from "../translate.ts";
 import { KubeClient } from "./client.ts";
+import { readGatewayApiBundle } from "./gatewayApiBundle.ts";
 import type { KubeCredentials } from "./credentials.ts";
 import { Informer } from "./informer.ts";
 import { discoverResources, type WatchedResources } from "./resources.ts";
@@ -64,6 +66,30 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
     serviceImports: resources.serviceImports === undefined ? undefined : new Informer(client, resources.serviceImports, () => schedule(), log),
   };
   const all = Object.values(informers).filter((i): i is Informer => i !== undefined);
+  // The gatewayclasses CRD (its bundle-version annotation decides SupportedVersion).
+  let bundleCrd: Record<string, unknown> | undefined;
+  let bundleVersion: unknown;
+  let bundleDeniedLogged = false;
+  const readBundle = async (): Promise<void> => {
+    try {
+      const read = await readGatewayApiBundle(client);
+      if ("denied" in read) {
+        if (!bundleDeniedLogged) log.warn("cannot read the gatewayclasses CRD: GatewayClass status leaves SupportedVersion out", { error: read.denied });
+        bundleDeniedLogged = true;
+        bundleCrd = undefined;
+      } else {
+        bundleCrd = read.crd;
+      }
+    } catch (error) {
+      // Unreachable server: keep what was read before, like the informers do.
+      log.debug("cannot read the gatewayclasses CRD", { error: (error as Error).message });
+    }
+    const version = (bundleCrd?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[BUNDLE_VERSION_ANNOTATION] ?? null;
+    if (version !== bundleVersion) {
+      bundleVersion = version;
+      schedule();
+    }
+  };
 
   const writeStatus = (): void => {
     const plan = latest;
@@ -77,7 +103,7 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
   const rebuild = (): void => {
     timer = undefined;
     if (!all.every((i) => i.synced)) return;
-    const objects = all.flatMap((i) => [...i.objects.values()].map((object) => ({ object })));
+    const objects = [...all.flatMap((i) => [...i.objects.values()].map((object) => ({ object }))), ...(bundleCrd === undefined ? [] : [{ object: bundleCrd }])];
     const { snapshot, errors } = normalizeObjects(objects);
     for (const error of errors) log.warn("object left out", { error: formatObjectError(error) });
     const plan = translate(snapshot, options.translate);
@@ -90,9 +116,13 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
   };
 
   const elector = new LeaderElector(client, options.leaseNamespace, "courier-status-writer", options.identity ?? `${hostname()}-${process.pid}`, (leader) => leader && writeStatus(), log);
+  await readBundle();
   for (const informer of all) informer.start();
   elector.start();
-  const resync = setInterval(writeStatus, RESYNC_MS);
+  const resync = setInterval(() => {
+    void readBundle();
+    writeStatus();
+  }, RESYNC_MS);
 
   return {
     async stop() {
