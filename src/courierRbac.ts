@@ -1,7 +1,7 @@
 // The proxy's RBAC, least privilege: read what it watches, write only the status
 // subresources it owns, create events, and hold a Lease in its own namespace.
 
-import { ApiResource, ClusterRole, ClusterRoleBinding, Role, RoleBinding, type ServiceAccount } from "cdk8s-plus-33";
+import { ApiResource, ClusterRole, ClusterRoleBinding, type IApiEndpoint, Role, RoleBinding, type ServiceAccount } from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import { GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
 
@@ -25,6 +25,12 @@ export function createProxyRbac(scope: Construct, options: ProxyRbacOptions): Cl
   role.allow(read, api("", "services"), api("", "namespaces"));
   role.allow(read, api("discovery.k8s.io", "endpointslices"));
   role.allow(read, api(MCS_API_GROUP, "serviceimports"));
+  // One CRD, by name: its bundle-version annotation is the GatewayClass SupportedVersion condition.
+  const gatewayClassCrd: IApiEndpoint = {
+    asApiResource: () => ({ apiGroup: "apiextensions.k8s.io", resourceType: "customresourcedefinitions", resourceName: `gatewayclasses.${GATEWAY_API_GROUP}` }),
+    asNonApiResource: () => undefined,
+  };
+  role.allow(["get"], gatewayClassCrd);
   // Events go to the namespace of the Gateway or route they describe, so cluster-wide.
   role.allow(["create", "patch"], api("", "events"), api("events.k8s.io", "events"));
   new ClusterRoleBinding(scope, "ClusterRoleBinding", { metadata: { name, labels }, role }).addSubjects(serviceAccount);

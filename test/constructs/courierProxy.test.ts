@@ -6,7 +6,7 @@ import type { Chart } from "cdk8s";
 import { CourierProxy, ExternalTrafficPolicy, PassthroughGateway, PassthroughGatewayClass } from "../../src/index.ts";
 import { find, synth, synthErrors, type Manifest } from "./helpers.ts";
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 type Container = Record<string, unknown> & { securityContext: Record<string, unknown>; ports: { containerPort: number; name: string; protocol: string }[] };
 type PodSpec = Record<string, unknown> & { containers: Container[]; securityContext: Record<string, unknown> };
 
@@ -51,6 +51,7 @@ describe("CourierProxy", () => {
         ...read("", "namespaces"),
         ...read("discovery.k8s.io", "endpointslices"),
         ...read("multicluster.x-k8s.io", "serviceimports"),
+        "apiextensions.k8s.io/customresourcedefinitions:get",
         "gateway.networking.k8s.io/gatewayclasses/status:update",
         "gateway.networking.k8s.io/gatewayclasses/status:patch",
         "gateway.networking.k8s.io/gateways/status:update",
@@ -63,6 +64,8 @@ describe("CourierProxy", () => {
         "events.k8s.io/events:patch",
       ].sort(),
     );
+    // The CRD read is limited to the one whose annotation the proxy needs.
+    expect(rules.find((r) => r.apiGroups.includes("apiextensions.k8s.io"))).toMatchObject({ resourceNames: ["gatewayclasses.gateway.networking.k8s.io"] });
     expect(grants(find(objects, "Role").rules as Rule[])).toEqual(["coordination.k8s.io/leases:create", "coordination.k8s.io/leases:get", "coordination.k8s.io/leases:update"]);
     expect(find(objects, "ClusterRoleBinding").subjects).toEqual([{ apiGroup: "", kind: "ServiceAccount", name: "courier", namespace: "courier-system" }]);
     expect(find(objects, "RoleBinding").subjects).toEqual([{ apiGroup: "", kind: "ServiceAccount", name: "courier", namespace: "courier-system" }]);
