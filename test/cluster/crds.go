@@ -98,6 +98,10 @@ func waitCRDsServed(ctx context.Context, cfg *rest.Config, crdClient apiextensio
 	if err != nil {
 		return err
 	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
 	for _, name := range names {
 		var crd *apiextensionsv1.CustomResourceDefinition
 		err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
@@ -130,6 +134,18 @@ func waitCRDsServed(ctx context.Context, cfg *rest.Config, crdClient apiextensio
 			})
 			if err != nil {
 				return fmt.Errorf("OpenAPI never published %s: %w", path, err)
+			}
+			// A new CRD's watch cache answers 429 "storage is (re)initializing"
+			// for a moment after it is established. client-go retries that by
+			// itself (so this list returns once the server answers 200); other
+			// clients (Bun's fetch) should not have to.
+			gvr := schema.GroupVersionResource{Group: crd.Spec.Group, Version: v.Name, Resource: crd.Spec.Names.Plural}
+			err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+				_, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1})
+				return err == nil, nil
+			})
+			if err != nil {
+				return fmt.Errorf("%s never became listable: %w", gvr, err)
 			}
 		}
 	}
