@@ -4,7 +4,7 @@
 // started under that user with setpriv (which execs, so the PID we hold is the
 // postmaster's own and we can stop exactly it).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collect, type ClientResult } from "./childOutput.ts";
@@ -28,6 +28,12 @@ export interface PostgresOptions {
   readonly name: string;
   readonly certFile: string;
   readonly keyFile: string;
+  /** Address to listen on (default 127.0.0.1). */
+  readonly listenAddress?: string;
+  /** Port (default: a free loopback port). */
+  readonly port?: number;
+  /** Command prefix the server runs under, e.g. ["ip", "netns", "exec", NS] (must exec). */
+  readonly wrap?: readonly string[];
 }
 
 function userIds(user: string): { uid: number; gid: number } {
@@ -74,9 +80,14 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     throw new Error(`initdb failed: ${init.stderr}`);
   }
 
-  const port = await freePort();
+  // initdb trusts only loopback; a server in a test network namespace sees the proxy
+  // come from the namespace's peer address.
+  appendFileSync(join(data, "pg_hba.conf"), "hostssl all all 0.0.0.0/0 trust\n");
+
+  const host = options.listenAddress ?? "127.0.0.1";
+  const port = options.port ?? (await freePort());
   const settings = {
-    listen_addresses: "127.0.0.1",
+    listen_addresses: host,
     ssl: "on",
     ssl_cert_file: certFile,
     ssl_key_file: keyFile,
@@ -89,7 +100,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     max_wal_size: "1GB",
   };
   const args = ["-D", data, "-k", dir, "-p", String(port), ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
-  const [command, ...rest] = asOwner(`${BIN}/postgres`, args);
+  const [command, ...rest] = [...(options.wrap ?? []), ...asOwner(`${BIN}/postgres`, args)];
   // The server logs into a file, not a pipe: a busy server (a log line per connection)
   // must never stall on a test process that is not reading at that moment.
   const logFile = join(dir, "server.log");
@@ -115,7 +126,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     await stop();
     throw error;
   }
-  return { name: options.name, host: "127.0.0.1", port, pid: child.pid!, logs: text, stop };
+  return { name: options.name, host, port, pid: child.pid!, logs: text, stop };
 }
 
 /** libpq connection string for a TLS session to `hostname`, dialled at 127.0.0.1:port. */

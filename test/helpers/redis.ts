@@ -20,11 +20,18 @@ export interface RedisOptions {
   readonly certFile: string;
   readonly keyFile: string;
   readonly caFile: string;
+  /** Address to listen on (default 127.0.0.1). */
+  readonly bind?: string;
+  /** TLS port (default: a free loopback port). */
+  readonly port?: number;
+  /** Command prefix the server runs under, e.g. ["ip", "netns", "exec", NS] (must exec). */
+  readonly wrap?: readonly string[];
 }
 
 export async function startRedis(options: RedisOptions): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "courier-redis-"));
-  const port = await freePort();
+  const host = options.bind ?? "127.0.0.1";
+  const port = options.port ?? (await freePort());
   const args = [
     "--port", "0",
     "--tls-port", String(port),
@@ -32,12 +39,16 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     "--tls-key-file", options.keyFile,
     "--tls-ca-cert-file", options.caFile,
     "--tls-auth-clients", "no",
-    "--bind", "127.0.0.1",
+    "--bind", host,
+    // Without a password Redis answers only loopback peers; in a test network namespace
+    // the proxy is not one.
+    "--protected-mode", "no",
     "--dir", dir,
     "--save", "",
     "--appendonly", "no",
   ];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...rest] = [...(options.wrap ?? []), "redis-server", ...args];
+  const child = spawn(command!, rest, { stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   let onText = (): void => {};
   const append = (c: Buffer): void => {
@@ -72,7 +83,7 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     await stop();
     throw new Error(`redis-server did not start:\n${text}`);
   }
-  return { host: "127.0.0.1", port, pid: child.pid!, logs: () => text, stop };
+  return { host, port, pid: child.pid!, logs: () => text, stop };
 }
 
 /** redis-cli arguments for a TLS session to `hostname` (sent as SNI), dialled at 127.0.0.1:port. */
