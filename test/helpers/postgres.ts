@@ -32,6 +32,8 @@ export interface PostgresOptions {
   readonly listenAddress?: string;
   /** Port (default: a free loopback port). */
   readonly port?: number;
+  /** TLS on (default); a server with ssl=off answers an SSLRequest with "N". */
+  readonly ssl?: boolean;
   /** Command prefix the server runs under, e.g. ["ip", "netns", "exec", NS] (must exec). */
   readonly wrap?: readonly string[];
 }
@@ -82,15 +84,13 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
 
   // initdb trusts only loopback; a server in a test network namespace sees the proxy
   // come from the namespace's peer address.
-  appendFileSync(join(data, "pg_hba.conf"), "hostssl all all 0.0.0.0/0 trust\n");
+  if (options.ssl !== false) appendFileSync(join(data, "pg_hba.conf"), "hostssl all all 0.0.0.0/0 trust\n");
 
   const host = options.listenAddress ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
   const settings = {
     listen_addresses: host,
-    ssl: "on",
-    ssl_cert_file: certFile,
-    ssl_key_file: keyFile,
+    ...(options.ssl === false ? {} : { ssl: "on", ssl_cert_file: certFile, ssl_key_file: keyFile }),
     cluster_name: options.name,
     log_connections: "on",
     // A test server: durability costs time and proves nothing here.
