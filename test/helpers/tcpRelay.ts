@@ -1,0 +1,56 @@
+// A TCP relay on loopback that a test can take down and bring back on the same port:
+// what a client sees of a server that goes away and returns (refused connections,
+// established ones cut), without touching the server itself.
+import { createServer, connect, type Server, type Socket } from "node:net";
+
+export interface TcpRelay {
+  readonly port: number;
+  /** Closes the listening socket and destroys every relayed connection. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+}
+
+export async function startTcpRelay(targetHost: string, targetPort: number, port = 0): Promise<TcpRelay> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let boundPort = port;
+
+  const listen = async (): Promise<void> => {
+    const s = createServer((client) => {
+      const upstream = connect({ host: targetHost, port: targetPort });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.listen(boundPort, "127.0.0.1", () => resolve());
+    });
+    const address = s.address();
+    if (typeof address === "object" && address !== null) boundPort = address.port;
+    server = s;
+  };
+
+  await listen();
+  return {
+    get port() {
+      return boundPort;
+    },
+    async stop() {
+      const s = server;
+      server = undefined;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+      if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+    start: listen,
+  };
+}
