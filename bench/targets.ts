@@ -11,9 +11,9 @@ import { childrenOf, waitForPort } from "./procStat.ts";
 import type { Processes, Started } from "./processes.ts";
 import { BACKEND_KINDS, sniFor, type BackendKind, type BackendPorts } from "./routes.ts";
 
-export type TargetId = "direct" | "haproxy" | "haproxy-tuned" | "nginx" | "nginx-tuned" | "courier";
+export type TargetId = "direct" | "haproxy" | "haproxy-tuned" | "nginx" | "nginx-tuned" | "courier" | "bun-floor";
 
-export const TARGET_IDS: readonly TargetId[] = ["direct", "haproxy", "haproxy-tuned", "nginx", "nginx-tuned", "courier"];
+export const TARGET_IDS: readonly TargetId[] = ["direct", "haproxy", "haproxy-tuned", "nginx", "nginx-tuned", "courier", "bun-floor"];
 
 export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   direct: "direct",
@@ -22,6 +22,7 @@ export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   nginx: "nginx",
   "nginx-tuned": "nginx tuned",
   courier: "Courier",
+  "bun-floor": "Bun floor",
 };
 
 export interface BenchEnv {
@@ -68,6 +69,14 @@ function proxied(env: BenchEnv, id: TargetId, started: Started, port: number, wi
 /** Starts a target; `extraRoutes` are added to Courier's table (the PostgreSQL row). */
 export async function startTarget(id: TargetId, env: BenchEnv, extraRoutes: readonly RouteEntry[] = []): Promise<RunningTarget> {
   if (id === "direct") return { id, portFor: (kind) => env.backends[kind], pids: () => [], stop: async () => {} };
+  if (id === "bun-floor") {
+    // No SNI routing at all: one port per backend kind.
+    const ports: Record<BackendKind, number> = { sink: 0, echo: 0, once: 0, tls: 0 };
+    for (const kind of BACKEND_KINDS) ports[kind] = await freePort();
+    const pairs = BACKEND_KINDS.map((kind) => `${ports[kind]}:${env.backends[kind]}`);
+    const started = await startPinned(env, id, [join(env.root, "node_modules/.bin/bun"), join(env.root, "bench/bunFloor.ts"), ...pairs], ports.sink);
+    return { id, portFor: (kind) => ports[kind], pids: () => [started.pid], stop: () => env.processes.stop(started) };
+  }
   const port = await freePort();
   const dir = join(env.workDir, id);
   mkdirSync(dir, { recursive: true });

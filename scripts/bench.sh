@@ -31,7 +31,7 @@ ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # in a file. A PID is only ours if its command line names this cache directory (a
 # recycled PID is left alone); nginx's worker is found as its master's child.
 ours() {
-  tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF "$cache"
+  tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -e "$cache" -e "$root/bench/"
 }
 stop_leftovers() {
   [ -f "$cache/pids" ] || return 0
