@@ -1,0 +1,139 @@
+// How Courier writes status on the real API server: it shares status.parents with
+// other controllers (their entries keep their content and place), writes only when
+// something changed (no write storms on unrelated churn, no flapping timestamps),
+// and lastTransitionTime moves only when a condition's status does.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Cluster, useCluster } from "../helpers/cluster.ts";
+import {
+  type ClusterProxy,
+  CONTROLLER,
+  deleteTestObjects,
+  endpointSliceYaml,
+  gatewayClassYaml,
+  getObject,
+  type KubeJson,
+  routeParentsOf,
+  serviceYaml,
+  startClusterProxy,
+  waitRouteConditions,
+} from "./controllerKit.ts";
+
+const ns = `ctl-status-${process.pid}`;
+const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
+const OTHER = "example.com/other-controller";
+let cluster: Cluster;
+let proxy: ClusterProxy | undefined;
+
+beforeAll(async () => {
+  cluster = await useCluster();
+  await cluster.createNamespaces(ns);
+  await cluster.apply(
+    [
+      gatewayClassYaml(),
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: other-${process.pid}}
+spec: {controllerName: ${OTHER}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: ${ns}}
+spec:
+  gatewayClassName: courier
+  listeners: [{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: theirs, namespace: ${ns}}
+spec:
+  gatewayClassName: other-${process.pid}
+  listeners: [{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: shared, namespace: ${ns}}
+spec:
+  parentRefs: [{name: theirs}, {name: edge}]
+  hostnames: [shared.status.test]
+  rules:
+  - backendRefs: [{name: db, port: 443}]
+`,
+      serviceYaml(ns, "db", 443, 8443),
+      endpointSliceYaml(ns, "db", ["198.18.255.253"], 8443),
+    ].join("---\n"),
+  );
+  proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns, extra: ["--log-level", "debug"] });
+  await waitRouteConditions(cluster, ns, "shared", ROUTE_OK);
+}, 10 * 60_000);
+
+afterAll(async () => {
+  await proxy?.process.stop();
+  if (cluster !== undefined) {
+    await deleteTestObjects(cluster, ns);
+    await cluster.kubectl(["delete", "gatewayclass", `other-${process.pid}`, "--ignore-not-found"]);
+  }
+});
+
+const foreignEntry = {
+  parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "theirs" },
+  controllerName: OTHER,
+  conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "theirs", observedGeneration: 1, lastTransitionTime: "2026-01-01T00:00:00Z" }],
+};
+
+async function route(): Promise<KubeJson> {
+  return (await getObject(cluster, "tlsroute", ns, "shared"))!;
+}
+
+function statusWrites(): number {
+  return proxy!.process.logs().split("\n").filter((line) => / DEBUG status written/.test(line)).length;
+}
+
+describe("status writing", () => {
+  test("Courier writes no entry for a parent of another class", async () => {
+    const parents = routeParentsOf(await route());
+    expect(parents.map((p) => [p.controllerName, p.parentRef.name])).toEqual([[CONTROLLER, "edge"]]);
+  });
+
+  test("another controller's entry keeps its content and its place while Courier updates its own", async () => {
+    const ours = routeParentsOf(await route())[0]!;
+    // The other controller writes its entry first in the list, before ours.
+    const patch = JSON.stringify({ status: { parents: [foreignEntry, ours] } });
+    const result = await cluster.kubectl(["patch", "tlsroute", "-n", ns, "shared", "--subresource=status", "--type=merge", "-p", patch]);
+    expect(result.stderr).toBe("");
+    // Courier's own entry changes: the backend Service goes away.
+    await cluster.kubectl(["delete", "service", "-n", ns, "db"]);
+    const changed = await waitRouteConditions(cluster, ns, "shared", { Accepted: "True/Accepted", ResolvedRefs: "False/BackendNotFound" });
+    const parents = routeParentsOf(changed);
+    expect(parents.map((p) => p.controllerName)).toEqual([OTHER, CONTROLLER]);
+    expect(parents[0]).toEqual(foreignEntry);
+    // Accepted stayed True: its lastTransitionTime did not move; ResolvedRefs flipped: it did.
+    const before = Object.fromEntries(ours.conditions.map((c) => [c.type, c.lastTransitionTime]));
+    const after = Object.fromEntries(parents[1]!.conditions.map((c) => [c.type, c.lastTransitionTime]));
+    expect(after.Accepted).toBe(before.Accepted);
+    expect(after.ResolvedRefs! >= before.ResolvedRefs!).toBe(true);
+    await cluster.apply(serviceYaml(ns, "db", 443, 8443));
+    const restored = await waitRouteConditions(cluster, ns, "shared", ROUTE_OK);
+    expect(routeParentsOf(restored)[0]).toEqual(foreignEntry);
+  }, 60_000);
+
+  test("unrelated churn causes no status writes: resourceVersions stay put", async () => {
+    await Bun.sleep(1_000);
+    const versions = async (): Promise<string[]> =>
+      Promise.all([
+        getObject(cluster, "tlsroute", ns, "shared").then((o) => o?.metadata.resourceVersion ?? ""),
+        getObject(cluster, "gateway", ns, "edge").then((o) => o?.metadata.resourceVersion ?? ""),
+        getObject(cluster, "gatewayclass", undefined, "courier").then((o) => o?.metadata.resourceVersion ?? ""),
+      ]);
+    const before = await versions();
+    const writesBefore = statusWrites();
+    // Twenty endpoint changes and label changes: each rebuilds the Plan, none changes a status.
+    for (let i = 0; i < 20; i++) {
+      await cluster.apply(endpointSliceYaml(ns, "db", [`198.18.255.${200 + (i % 10)}`], 8443));
+      await cluster.kubectl(["label", "service", "-n", ns, "db", `churn=${i}`, "--overwrite"]);
+    }
+    await Bun.sleep(2_000);
+    expect(proxy!.process.logs()).toContain("configuration loaded");
+    expect(statusWrites()).toBe(writesBefore);
+    expect(await versions()).toEqual(before);
+  }, 120_000);
+});
