@@ -38,7 +38,11 @@ export interface PostgresOptions {
   readonly wrap?: readonly string[];
 }
 
+/** Runs as root (the test machine) switch to OWNER; an ordinary user runs the server as itself. */
+const IS_ROOT = process.getuid?.() === 0;
+
 function userIds(user: string): { uid: number; gid: number } {
+  if (!IS_ROOT) return { uid: process.getuid!(), gid: process.getgid!() };
   const run = spawnSync("id", [user], { encoding: "utf8" });
   const uid = /uid=(\d+)/.exec(run.stdout)?.[1];
   const gid = /gid=(\d+)/.exec(run.stdout)?.[1];
@@ -47,6 +51,7 @@ function userIds(user: string): { uid: number; gid: number } {
 }
 
 function asOwner(command: string, args: readonly string[]): string[] {
+  if (!IS_ROOT) return [command, ...args];
   return ["setpriv", "--reuid", OWNER, "--regid", OWNER, "--init-groups", "--", command, ...args];
 }
 
