@@ -1,0 +1,180 @@
+// Which routes attach and where their connections go, decided from live objects on
+// the real API server: a listener admitting namespaces by label follows label
+// changes, a ServiceImport's EndpointSlices serve its route, ExternalName Services
+// are refused, endpoint conditions (ready, serving, terminating) are honoured, and
+// a Service port finds its endpoint port by name.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPki, type Pki } from "../../demo/pki.ts";
+import { type Cluster, useCluster } from "../helpers/cluster.ts";
+import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
+import { isRefused, landing } from "../helpers/tlsClient.ts";
+import { type ClusterProxy, deleteTestObjects, eventually, gatewayClassYaml, serviceYaml, startClusterProxy, tlsRouteYaml, waitRouteConditions } from "./controllerKit.ts";
+
+const ns = `ctl-backends-${process.pid}`;
+const team = `ctl-backends-team-${process.pid}`;
+const LABEL = "courier.test/edge-access";
+const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
+
+let cluster: Cluster;
+let net: BackendNet;
+let pki: Pki;
+let pkiDir: string;
+let proxy: ClusterProxy | undefined;
+const at: Record<string, string> = {};
+
+function slice(namespace: string, name: string, labels: string, ports: string, endpoints: string): string {
+  return `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${name}, namespace: ${namespace}, labels: {${labels}}}
+addressType: IPv4
+ports: ${ports}
+endpoints: ${endpoints}
+`;
+}
+
+async function reaches(sni: string, backend: string): Promise<void> {
+  expect(await eventually(`${sni} -> ${backend}`, async () => ((await landing(proxy!.port(443), sni, pki.ca).catch(() => "refused")) === backend ? backend : undefined), 15_000)).toBe(backend);
+}
+
+beforeAll(async () => {
+  cluster = await useCluster();
+  pkiDir = mkdtempSync(join(tmpdir(), "courier-backends-pki-"));
+  pki = createPki(pkiDir);
+  net = await createBackendNet(4);
+  for (const [i, name] of ["team", "imported", "ready", "draining"].entries()) {
+    at[name] = (await net.startBackend(name, pki.issue(name, ["*.backends.test"]), net.addresses[i]!, 8443)).address;
+  }
+  // "draining" also listens on 9443: the Service's second port.
+  await net.startBackend("draining-9443", pki.issue("draining-9443", ["*.backends.test"]), at.draining!, 9443);
+  await cluster.createNamespaces(ns, team);
+  await cluster.kubectl(["label", "namespace", team, `${LABEL}=yes`, "--overwrite"]);
+  await cluster.apply(
+    [
+      gatewayClassYaml(),
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: ${ns}}
+spec:
+  gatewayClassName: courier
+  listeners:
+  - name: tls
+    port: 443
+    protocol: TLS
+    tls: {mode: Passthrough}
+    allowedRoutes:
+      namespaces:
+        from: Selector
+        selector: {matchLabels: {${LABEL}: "yes"}}
+`,
+      // A route in a namespace the selector admits.
+      serviceYaml(team, "svc", 443, 8443),
+      slice(team, "svc-1", "kubernetes.io/service-name: svc", "[{name: tls, port: 8443}]", `[{addresses: ["${at.team}"]}]`),
+      tlsRouteYaml(team, "team", "edge", ["team.backends.test"], [{ name: "svc", port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
+      // A ServiceImport and the slice the MCS controller would write for it.
+      `apiVersion: multicluster.x-k8s.io/v1alpha1
+kind: ServiceImport
+metadata: {name: imported, namespace: ${team}}
+spec:
+  type: ClusterSetIP
+  ports: [{name: tls, port: 443, protocol: TCP}]
+`,
+      slice(team, "imported-remote", "multicluster.kubernetes.io/service-name: imported", "[{name: tls, port: 8443}]", `[{addresses: ["${at.imported}"]}]`),
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: imported, namespace: ${team}}
+spec:
+  parentRefs: [{name: edge, namespace: ${ns}}]
+  hostnames: [imported.backends.test]
+  rules:
+  - backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: imported, port: 443}]
+`,
+      `apiVersion: v1
+kind: Service
+metadata: {name: outside, namespace: ${team}}
+spec: {type: ExternalName, externalName: db.example.org}
+`,
+      tlsRouteYaml(team, "outside", "edge", ["outside.backends.test"], [{ name: "outside", port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
+      // Two ports by name; endpoints in every condition.
+      `apiVersion: v1
+kind: Service
+metadata: {name: pool, namespace: ${team}}
+spec:
+  ports:
+  - {name: main, port: 443, targetPort: main}
+  - {name: alt, port: 8443, targetPort: alt}
+`,
+      slice(
+        team,
+        "pool-1",
+        "kubernetes.io/service-name: pool",
+        // Listed in the opposite order of the Service's ports, with other numbers: only names connect them.
+        "[{name: alt, port: 9443}, {name: main, port: 8443}]",
+        `[{addresses: ["${at.ready}"], conditions: {ready: true}}, {addresses: ["${at.draining}"], conditions: {ready: false, serving: true, terminating: true}}, {addresses: ["198.18.255.252"], conditions: {ready: false}}]`,
+      ),
+      tlsRouteYaml(team, "pool", "edge", ["pool.backends.test"], [{ name: "pool", port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
+      tlsRouteYaml(team, "pool-alt", "edge", ["alt.backends.test"], [{ name: "pool", port: 8443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
+    ].join("---\n"),
+  );
+  proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns });
+  await waitRouteConditions(cluster, team, "team", ROUTE_OK);
+}, 10 * 60_000);
+
+afterAll(async () => {
+  await proxy?.process.stop();
+  if (cluster !== undefined) {
+    await deleteTestObjects(cluster, ns);
+    await deleteTestObjects(cluster, team);
+    await cluster.kubectl(["delete", "serviceimports.multicluster.x-k8s.io", "-n", team, "--all", "--ignore-not-found"]);
+  }
+  await net?.close();
+  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+});
+
+describe("backends and attachment from live objects", () => {
+  test("allowedRoutes from: Selector follows the namespace's labels as they change", async () => {
+    await reaches("team.backends.test", "team");
+    await cluster.kubectl(["label", "namespace", team, `${LABEL}-`]);
+    await waitRouteConditions(cluster, team, "team", { Accepted: "False/NotAllowedByListeners", ResolvedRefs: "True/ResolvedRefs" });
+    expect(await eventually("refused", async () => ((await isRefused(proxy!.port(443), "team.backends.test", pki.ca)) ? true : undefined), 15_000)).toBe(true);
+    await cluster.kubectl(["label", "namespace", team, `${LABEL}=yes`]);
+    await waitRouteConditions(cluster, team, "team", ROUTE_OK);
+    await reaches("team.backends.test", "team");
+  }, 60_000);
+
+  test("a ServiceImport backend reaches the endpoints of its multicluster EndpointSlice", async () => {
+    await waitRouteConditions(cluster, team, "imported", ROUTE_OK);
+    await reaches("imported.backends.test", "imported");
+  });
+
+  test("an ExternalName Service is refused with a reason, and so are its connections", async () => {
+    const route = await waitRouteConditions(cluster, team, "outside", { Accepted: "True/Accepted", ResolvedRefs: "False/UnsupportedValue" });
+    expect(JSON.stringify(route.status)).toContain("ExternalName");
+    expect(await isRefused(proxy!.port(443), "outside.backends.test", pki.ca)).toBe(true);
+  });
+
+  test("only ready endpoints take connections; serving-while-terminating ones only when none is ready", async () => {
+    await waitRouteConditions(cluster, team, "pool", ROUTE_OK);
+    for (let i = 0; i < 10; i++) expect(await landing(proxy!.port(443), "pool.backends.test", pki.ca)).toBe("ready");
+    // The ready endpoint goes: the terminating one that still serves takes over, the unready one never does.
+    await cluster.apply(
+      slice(
+        team,
+        "pool-1",
+        "kubernetes.io/service-name: pool",
+        "[{name: alt, port: 9443}, {name: main, port: 8443}]",
+        `[{addresses: ["${at.draining}"], conditions: {ready: false, serving: true, terminating: true}}, {addresses: ["198.18.255.252"], conditions: {ready: false}}]`,
+      ),
+    );
+    await reaches("pool.backends.test", "draining");
+    for (let i = 0; i < 10; i++) expect(await landing(proxy!.port(443), "pool.backends.test", pki.ca)).toBe("draining");
+  }, 60_000);
+
+  test("the Service port picks its endpoint port by name", async () => {
+    await waitRouteConditions(cluster, team, "pool-alt", ROUTE_OK);
+    // Service port 8443 is named alt; the slice's alt port is 9443, where draining-9443 listens.
+    await reaches("alt.backends.test", "draining-9443");
+  });
+});
