@@ -34,8 +34,8 @@ export function settingsFromAnnotations(annotations: Readonly<Record<string, str
       problems.push(`${key}: "${text}" is not a duration like "90s", "15m" or "2h"; ignored`);
       return undefined;
     }
-    // "0" means "none".
-    return ms === 0 ? undefined : ms;
+    // 0 is kept: it turns the idle timeout (or keepalive) off for this route.
+    return ms;
   };
   const idleTimeoutMs = duration(IDLE_TIMEOUT_ANNOTATION);
   const keepAliveMs = duration(TCP_KEEPALIVE_ANNOTATION);

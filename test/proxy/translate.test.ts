@@ -520,7 +520,7 @@ describe("translate: courier.dev annotations", () => {
   const cases: readonly [string, string, RouteSettings, string[]][] = [
     ["defaults", "", { fallback: false }, []],
     ["all set", '"courier.dev/fallback": "true", "courier.dev/idle-timeout": "90s", "courier.dev/tcp-keepalive": "1h30m"', { fallback: true, idleTimeoutMs: 90_000, keepAliveMs: 5_400_000 }, []],
-    ['idle-timeout "0" means none', '"courier.dev/idle-timeout": "0"', { fallback: false }, []],
+    ['idle-timeout "0" turns the idle timeout off for the route', '"courier.dev/idle-timeout": "0"', { fallback: false, idleTimeoutMs: 0 }, []],
     [
       "bad values fall back to defaults, with warnings",
       '"courier.dev/fallback": "yes", "courier.dev/idle-timeout": "ten minutes"',
