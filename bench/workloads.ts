@@ -53,10 +53,14 @@ function shares(result: LoadgenResult): Pick<Cell, "loadgenShare" | "backendShar
   return { loadgenShare: result.num("loadgenCpuShare"), backendShare: result.num("backendCpuShare") };
 }
 
-/** A short connection churn first, so JITs, pools and caches are warm before measuring. */
+/**
+ * Connection churn first, so JITs, pools and caches are warm before measuring. Two
+ * seconds: Bun's JIT compiler thread is still busy for the first few thousand
+ * connections, and that one-off cost is not what the workloads measure.
+ */
 async function warmUp(target: RunningTarget, ctx: WorkloadContext): Promise<void> {
   if (target.id === "direct") return;
-  await runLoadgen(ctx.processes, spec(target, ctx, "cps", "once", 0.5, { concurrency: 32, count: 20_000 }));
+  await runLoadgen(ctx.processes, spec(target, ctx, "cps", "once", 2 * Math.min(1, ctx.timeScale * 2), { concurrency: 32, count: 50_000 }));
 }
 
 function bulk(id: WorkloadId, conns: number): Workload {
