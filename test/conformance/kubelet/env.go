@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// fieldValue resolves a downward-API field path of the pod.
+func fieldValue(pod *corev1.Pod, path string) (string, error) {
+	switch path {
+	case "metadata.name":
+		return pod.Name, nil
+	case "metadata.namespace":
+		return pod.Namespace, nil
+	case "metadata.uid":
+		return string(pod.UID), nil
+	case "spec.nodeName":
+		return pod.Spec.NodeName, nil
+	case "spec.serviceAccountName":
+		return pod.Spec.ServiceAccountName, nil
+	case "status.podIP":
+		return pod.Status.PodIP, nil
+	case "status.hostIP":
+		return pod.Status.HostIP, nil
+	}
+	for _, prefix := range []string{"metadata.labels", "metadata.annotations"} {
+		if strings.HasPrefix(path, prefix+"['") && strings.HasSuffix(path, "']") {
+			key := path[len(prefix)+2 : len(path)-2]
+			if prefix == "metadata.labels" {
+				return pod.Labels[key], nil
+			}
+			return pod.Annotations[key], nil
+		}
+	}
+	return "", fmt.Errorf("fieldRef %q is not supported", path)
+}
+
+// containerEnv builds the environment of a container: a PATH and HOSTNAME like a
+// container runtime sets, then the container's env in order. Pod fields are
+// read from pod as given (the caller fills status.podIP first); $(VAR)
+// references to earlier variables are expanded.
+func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, container *corev1.Container) ([]string, error) {
+	values := map[string]string{}
+	order := []string{}
+	set := func(name, value string) {
+		if _, seen := values[name]; !seen {
+			order = append(order, name)
+		}
+		values[name] = value
+	}
+	set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	set("HOSTNAME", pod.Name)
+	for _, from := range container.EnvFrom {
+		data, err := envSource(ctx, client, pod.Namespace, from)
+		if err != nil {
+			return nil, err
+		}
+		for key, value := range data {
+			set(from.Prefix+key, value)
+		}
+	}
+	for _, env := range container.Env {
+		if env.ValueFrom == nil {
+			set(env.Name, expand(env.Value, values))
+			continue
+		}
+		value, err := envValue(ctx, client, pod, env.ValueFrom)
+		if err != nil {
+			return nil, fmt.Errorf("env %s: %w", env.Name, err)
+		}
+		set(env.Name, value)
+	}
+	out := make([]string, 0, len(order))
+	for _, name := range order {
+		out = append(out, name+"="+values[name])
+	}
+	return out, nil
+}
+
+func expand(value string, values map[string]string) string {
+	for name, v := range values {
+		value = strings.ReplaceAll(value, "$("+name+")", v)
+	}
+	return value
+}
+
+func envValue(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, from *corev1.EnvVarSource) (string, error) {
+	switch {
+	case from.FieldRef != nil:
+		return fieldValue(pod, from.FieldRef.FieldPath)
+	case from.SecretKeyRef != nil:
+		secret, err := client.CoreV1().Secrets(pod.Namespace).Get(ctx, from.SecretKeyRef.Name, metav1.GetOptions{})
+		if err != nil {
+			return "", notYet(err, "secret", from.SecretKeyRef.Name)
+		}
+		return string(secret.Data[from.SecretKeyRef.Key]), nil
+	case from.ConfigMapKeyRef != nil:
+		cm, err := client.CoreV1().ConfigMaps(pod.Namespace).Get(ctx, from.ConfigMapKeyRef.Name, metav1.GetOptions{})
+		if err != nil {
+			return "", notYet(err, "configmap", from.ConfigMapKeyRef.Name)
+		}
+		return cm.Data[from.ConfigMapKeyRef.Key], nil
+	}
+	return "", fmt.Errorf("only fieldRef, secretKeyRef and configMapKeyRef are supported")
+}
+
+func envSource(ctx context.Context, client kubernetes.Interface, namespace string, from corev1.EnvFromSource) (map[string]string, error) {
+	data := map[string]string{}
+	switch {
+	case from.SecretRef != nil:
+		secret, err := client.CoreV1().Secrets(namespace).Get(ctx, from.SecretRef.Name, metav1.GetOptions{})
+		if err != nil {
+			return nil, notYet(err, "secret", from.SecretRef.Name)
+		}
+		for key, value := range secret.Data {
+			data[key] = string(value)
+		}
+	case from.ConfigMapRef != nil:
+		cm, err := client.CoreV1().ConfigMaps(namespace).Get(ctx, from.ConfigMapRef.Name, metav1.GetOptions{})
+		if err != nil {
+			return nil, notYet(err, "configmap", from.ConfigMapRef.Name)
+		}
+		for key, value := range cm.Data {
+			data[key] = value
+		}
+	}
+	return data, nil
+}
+
+func notYet(err error, kind, name string) error {
+	if apierrors.IsNotFound(err) {
+		return errNotYet{fmt.Sprintf("%s %q not found", kind, name)}
+	}
+	return err
+}
