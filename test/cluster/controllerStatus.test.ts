@@ -136,4 +136,20 @@ describe("status writing", () => {
     expect(statusWrites()).toBe(writesBefore);
     expect(await versions()).toEqual(before);
   }, 120_000);
+
+  test("a deleted Gateway takes Courier's entry out of the route's status; recreated, it comes back", async () => {
+    const gateway = (await getObject(cluster, "gateway", ns, "edge"))!;
+    await cluster.kubectl(["delete", "gateway", "-n", ns, "edge"]);
+    const gone = async (): Promise<string[]> => routeParentsOf(await route()).map((p) => p.controllerName);
+    const deadline = Date.now() + 30_000;
+    while ((await gone()).includes(CONTROLLER) && Date.now() < deadline) await Bun.sleep(100);
+    expect(routeParentsOf(await route())).toEqual([foreignEntry]);
+    await cluster.apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: ${ns}}
+spec: ${JSON.stringify(gateway.spec)}
+`);
+    const back = await waitRouteConditions(cluster, ns, "shared", ROUTE_OK);
+    expect(routeParentsOf(back).map((p) => p.controllerName)).toEqual([OTHER, CONTROLLER]);
+  }, 60_000);
 });

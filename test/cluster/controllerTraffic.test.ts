@@ -205,4 +205,28 @@ describe("cluster mode traffic", () => {
     const ms = await firstLandingOn("scaled.traffic.test", "gamma", since);
     console.log(`EndpointSlice 0 -> 1 endpoint: first connection routed ${ms.toFixed(1)} ms after the write`);
   }, 120_000);
+
+  // Last: it deletes the route and the Gateway.
+  test("deleting the route, then the Gateway, refuses new connections while an established stream keeps flowing", async () => {
+    const stream = await openTls(proxy!.port(443), "scaled.traffic.test", pki.ca);
+    expect(await stream.firstLine).toBe("gamma");
+    let closed = false;
+    stream.socket.once("close", () => (closed = true));
+    expect(await echo(stream, "one")).toBe("one");
+    await cluster.kubectl(["delete", "tlsroute", "-n", ns, "scaled"]);
+    const since = performance.now();
+    while (!(await isRefused(proxy!.port(443), "scaled.traffic.test", pki.ca))) {
+      if (performance.now() - since > 30_000) throw new Error("still routed 30 s after the route was deleted");
+    }
+    expect(await echo(stream, "two")).toBe("two");
+    await cluster.kubectl(["delete", "gateway", "-n", ns, "edge"]);
+    // The listening socket goes away with the last Gateway on its port.
+    const unbound = performance.now();
+    while (!(await isRefused(proxy!.port(443), "app.traffic.test", pki.ca))) {
+      if (performance.now() - unbound > 30_000) throw new Error("still accepting 30 s after the Gateway was deleted");
+    }
+    expect(await echo(stream, "three")).toBe("three");
+    expect(closed).toBe(false);
+    stream.socket.destroy();
+  }, 120_000);
 });
