@@ -177,4 +177,25 @@ describe("backends and attachment from live objects", () => {
     // Service port 8443 is named alt; the slice's alt port is 9443, where draining-9443 listens.
     await reaches("alt.backends.test", "draining-9443");
   });
+
+  test("two routes claim one hostname: the older wins over name order; deleted, the newer takes over", async () => {
+    const route = (name: string, service: string): string =>
+      tlsRouteYaml(team, name, "edge", ["dup.backends.test"], [{ name: service, port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`);
+    await cluster.apply(route("zz-older", "svc"));
+    await waitRouteConditions(cluster, team, "zz-older", ROUTE_OK);
+    // creationTimestamp has whole seconds: make the second route visibly younger.
+    await Bun.sleep(1_100);
+    await cluster.apply([serviceYaml(team, "svc2", 443, 8443), slice(team, "svc2-1", "kubernetes.io/service-name: svc2", "[{name: tls, port: 8443}]", `[{addresses: ["${at.imported}"]}]`), route("aa-newer", "svc2")].join("---\n"));
+    const loser = await waitRouteConditions(cluster, team, "aa-newer", ROUTE_OK);
+    // Still attached (the Gateway API has no condition for a lost tie), but its message says who serves the name.
+    expect(JSON.stringify(loser.status)).toContain(`hostname dup.backends.test on 127.0.0.1:${proxy!.port(443)} is served by route ${team}/zz-older, which takes precedence`);
+    for (let i = 0; i < 5; i++) expect(await landing(proxy!.port(443), "dup.backends.test", pki.ca)).toBe("team");
+    await cluster.kubectl(["delete", "tlsroute", "-n", team, "zz-older"]);
+    await reaches("dup.backends.test", "imported");
+    const winner = await eventually("the precedence note gone", async () => {
+      const r = await waitRouteConditions(cluster, team, "aa-newer", ROUTE_OK);
+      return JSON.stringify(r.status).includes("takes precedence") ? undefined : r;
+    });
+    expect(JSON.stringify(winner.status)).not.toContain("zz-older");
+  }, 60_000);
 });
