@@ -187,6 +187,11 @@ describe("conformance on the real API server", () => {
       return { conditions: summary(gc?.status?.conditions), sorted: features.length > 0 && features.join() === [...features].sort().join(), current: generationsCurrent(gc, (gc?.status?.conditions ?? []) as unknown[]) };
     };
     await expectEventually(view, { conditions: { Accepted: "True/Accepted", SupportedVersion: "True/SupportedVersion" }, sorted: true, current: true });
+    // GatewayClassObservedGenerationBump: a spec change bumps the generation; the conditions follow.
+    const before = (await getObject(cluster, "gatewayclasses.gateway.networking.k8s.io", undefined, "courier"))?.metadata.generation ?? 0;
+    await cluster.kubectl(["patch", "gatewayclass", "courier", "--type=merge", "-p", JSON.stringify({ spec: { description: `generation bump ${Date.now()}` } })]);
+    expect((await getObject(cluster, "gatewayclasses.gateway.networking.k8s.io", undefined, "courier"))?.metadata.generation).toBe(before + 1);
+    await expectEventually(view, { conditions: { Accepted: "True/Accepted", SupportedVersion: "True/SupportedVersion" }, sorted: true, current: true });
   });
 
   test("TLSRouteSimpleSameNamespace", async () => {
@@ -205,6 +210,10 @@ describe("conformance on the real API server", () => {
     await cluster.kubectl(["patch", "tlsroute", "-n", INFRA, "gateway-conformance-infra-test", "--type=json", "-p", '[{"op":"add","path":"/spec/rules/0/backendRefs/0/weight","value":2}]']);
     expect((await getObject(cluster, "tlsroute", INFRA, "gateway-conformance-infra-test"))?.metadata.generation).toBe(2);
     await expectEventually(routeView("gateway-conformance-infra-test"), routeAccepted());
+    // GatewayObservedGenerationBump: the Gateway's and its listeners' conditions follow its generation.
+    await cluster.kubectl(["patch", "gateway", "-n", INFRA, "gateway-tlsroute", "--type=merge", "-p", '{"spec":{"infrastructure":{"labels":{"bumped":"yes"}}}}']);
+    expect((await getObject(cluster, "gateway", INFRA, "gateway-tlsroute"))?.metadata.generation).toBe(2);
+    await expectEventually(gatewayView("gateway-tlsroute"), gatewayExpect(GATEWAY_OK, [{ name: "https", attachedRoutes: 1, supportedKinds: [TLS_ROUTE_KIND], conditions: LISTENER_OK }]));
     await removeScenario();
   }, 120_000);
 
