@@ -48,8 +48,13 @@ stop_leftovers() {
   fi
   rm -f "$cache/pids"
 }
+if [ -f "$cache/pids" ]; then
+  for pid in $(cat "$cache/pids"); do
+    # Not stopped here: they may belong to a bench still running in another shell.
+    if ours "$pid"; then echo "bench: process $pid from an earlier or concurrent run is still alive" >&2; fi
+  done
+fi
 trap stop_leftovers EXIT
 trap "exit 130" INT TERM
-stop_leftovers
 # The orchestrator itself stays off the proxy's core.
 taskset -c 1 node_modules/.bin/bun bench/main.ts "$@"
