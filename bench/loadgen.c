@@ -274,7 +274,7 @@ static int on_connected(int i, int tls) {
     s->phase = HANDSHAKING;
     return step_tls(i);
   }
-  set_nodelay(s->fd);
+  /* One send carries hello and message: Nagle has nothing to hold back. */
   if (send(s->fd, request, request_len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)request_len) return -1;
   s->phase = ECHOING;
   arm(i, EPOLLIN);
@@ -301,8 +301,12 @@ static int run_churn(const char *mode, int tls, int concurrency, double seconds,
   struct sample window_end = {0};
   int active = 0;
   for (int i = 0; i < concurrency && started < count; i++, started++) {
-    if (start_conn(i) == 0) active++;
-    else errors++, slots[i].phase = FREE;
+    if (start_conn(i) == 0) {
+      active++;
+    } else {
+      errors++;
+      slots[i].phase = FREE;
+    }
   }
   struct epoll_event events[256];
   uint64_t give_up = deadline + DRAIN_NS;
