@@ -3,6 +3,9 @@
 // those TLS settings under Bun; this needs nothing but fetch.)
 import type { KubeCredentials } from "./credentials.ts";
 
+/** Longest wait for one non-watch request (lists of thousands of objects take well under this). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export class KubeApiError extends Error {
   constructor(
     readonly status: number,
@@ -36,9 +39,15 @@ export class KubeClient {
     } as RequestInit;
   }
 
-  /** Sends a request and returns the decoded JSON body; a non-2xx answer throws KubeApiError. */
+  /**
+   * Sends a request and returns the decoded JSON body; a non-2xx answer throws KubeApiError.
+   * Every request ends within REQUEST_TIMEOUT_MS (or sooner by `signal`): a connection
+   * that went silent would otherwise hold its caller forever — a leader stuck in a
+   * renewal never finds out that it lost the Lease.
+   */
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<T> {
-    const response = await fetch(this.credentials.server + path, this.init(method, body, contentType, signal));
+    const deadline = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const response = await fetch(this.credentials.server + path, this.init(method, body, contentType, signal === undefined ? deadline : AbortSignal.any([signal, deadline])));
     const text = await response.text();
     if (!response.ok) throw toError(response.status, text, `${method} ${path}`);
     return (text === "" ? {} : JSON.parse(text)) as T;

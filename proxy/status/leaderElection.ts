@@ -1,7 +1,11 @@
 // Leader election on a coordination.k8s.io Lease: every replica serves traffic, only
 // the holder of the lease writes status. The holder renews every third of the lease
 // duration; a lease not renewed within its duration may be taken over; a holder
-// that stops releases the lease so that another replica takes over at once.
+// that stops releases the lease so that another replica takes over at its next try.
+// A holder that cannot renew for two thirds of the duration stops counting itself
+// the leader, before anyone else may take over (client-go's renew deadline), and no
+// attempt may hang longer than the renew interval: a silent connection must not
+// keep a replica believing it still holds the lease.
 import type { Logger } from "../log.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 
@@ -25,6 +29,7 @@ export class LeaderElector {
   private leader = false;
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private deadline: ReturnType<typeof setTimeout> | undefined;
   private lastRenew = 0;
   private readonly path: string;
 
@@ -53,18 +58,28 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
     if (!this.leader) return;
     try {
-      const lease = await this.client.request<Lease>("GET", `${this.path}/${this.name}`);
+      const lease = await this.call<Lease>("GET", `${this.path}/${this.name}`);
       if (lease.spec.holderIdentity === this.identity) {
         lease.spec.holderIdentity = null;
         lease.spec.leaseDurationSeconds = 1;
-        await this.client.request("PUT", `${this.path}/${this.name}`, lease);
+        await this.call("PUT", `${this.path}/${this.name}`, lease);
       }
     } catch (error) {
       this.log.warn("could not release the leader lease", { error: (error as Error).message });
     }
     this.set(false);
+  }
+
+  private get renewIntervalMs(): number {
+    return (this.durationSeconds * 1000) / 3;
+  }
+
+  /** One API call of an attempt, bounded by the renew interval. */
+  private call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.client.request<T>(method, path, body, undefined, AbortSignal.timeout(this.renewIntervalMs));
   }
 
   private set(leader: boolean): void {
@@ -76,27 +91,40 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     try {
-      this.set(await this.tryAcquireOrRenew());
+      const leader = await this.tryAcquireOrRenew();
+      this.set(leader);
+      if (leader) this.armRenewDeadline();
     } catch (error) {
       this.log.debug("leader election attempt failed", { error: (error as Error).message });
-      // A leader that cannot renew must stop writing before another may take over.
-      if (this.leader && Date.now() - this.lastRenew > this.durationSeconds * 1000) this.set(false);
     }
-    if (this.running) this.timer = setTimeout(() => void this.tick(), (this.durationSeconds * 1000) / 3);
+    if (this.running) this.timer = setTimeout(() => void this.tick(), this.renewIntervalMs);
+  }
+
+  /**
+   * A leader that cannot renew must stop writing before another may take over (others
+   * may once the full duration has passed since the last renewal). A timer, not the
+   * next attempt, decides: an attempt may itself be what is stuck.
+   */
+  private armRenewDeadline(): void {
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
+    const deadlineMs = this.renewIntervalMs * 2;
+    this.deadline = setTimeout(() => {
+      if (this.leader && Date.now() - this.lastRenew >= deadlineMs) this.set(false);
+    }, deadlineMs);
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = microNow();
     let lease: Lease;
     try {
-      lease = await this.client.request<Lease>("GET", `${this.path}/${this.name}`);
+      lease = await this.call<Lease>("GET", `${this.path}/${this.name}`);
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
       const fresh: Lease = {
         metadata: { name: this.name, namespace: this.namespace },
         spec: { holderIdentity: this.identity, leaseDurationSeconds: this.durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
       };
-      await this.client.request("POST", this.path, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...fresh });
+      await this.call("POST", this.path, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...fresh });
       this.lastRenew = Date.now();
       return true;
     }
@@ -114,7 +142,7 @@ export class LeaderElector {
     spec.renewTime = now;
     try {
       // The resourceVersion in the body makes a concurrent takeover fail with 409.
-      await this.client.request("PUT", `${this.path}/${this.name}`, lease);
+      await this.call("PUT", `${this.path}/${this.name}`, lease);
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) return false;
       throw error;

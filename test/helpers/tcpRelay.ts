@@ -1,6 +1,8 @@
 // A TCP relay on loopback that a test can take down and bring back on the same port:
 // what a client sees of a server that goes away and returns (refused connections,
-// established ones cut), without touching the server itself.
+// established ones cut), without touching the server itself. It can also freeze:
+// connections stay open but no byte moves either way, the way a dead network path
+// or a half-open connection behind a NAT looks to a client.
 import { createServer, connect, type Server, type Socket } from "node:net";
 
 export interface TcpRelay {
@@ -9,12 +11,16 @@ export interface TcpRelay {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /** Stops moving bytes (both ways, on every connection, old and new) until thaw(). */
+  freeze(): void;
+  thaw(): void;
 }
 
 export async function startTcpRelay(targetHost: string, targetPort: number, port = 0): Promise<TcpRelay> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let boundPort = port;
+  let frozen = false;
 
   const listen = async (): Promise<void> => {
     const s = createServer((client) => {
@@ -29,6 +35,10 @@ export async function startTcpRelay(targetHost: string, targetPort: number, port
       }
       client.pipe(upstream);
       upstream.pipe(client);
+      if (frozen) {
+        client.pause();
+        upstream.pause();
+      }
     });
     await new Promise<void>((resolve, reject) => {
       s.once("error", reject);
@@ -52,5 +62,14 @@ export async function startTcpRelay(targetHost: string, targetPort: number, port
       if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
     },
     start: listen,
+    freeze() {
+      frozen = true;
+      // Paused readers leave bytes in the kernel buffers: nothing is lost, nothing arrives.
+      for (const socket of sockets) socket.pause();
+    },
+    thaw() {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
+    },
   };
 }
