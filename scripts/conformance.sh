@@ -15,6 +15,7 @@ src="$root/test/conformance"
 cache="$root/.cache/conformance"
 command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
 started=$(date +%s)
+[ "$(id -u)" -eq 0 ] || { echo "conformance: needs root (network namespaces for pods, port 443 on 127.0.0.x for Gateways)" >&2; exit 1; }
 
 # HTTP/HTTPS-listener core tests: Courier serves TLS passthrough only (see docs/conformance.md).
 SKIP_TESTS="GatewayListenerUnsupportedProtocol,GatewayInvalidRouteKind,GatewayInvalidTLSConfiguration,GatewayModifyListeners,GatewayObservedGenerationBump,GatewaySecretInvalidReferenceGrant,GatewaySecretMissingReferenceGrant,GatewaySecretReferenceGrantAllInNamespace,GatewaySecretReferenceGrantSpecific,TLSRouteInvalidNoMatchingListener"
