@@ -39,45 +39,62 @@ func runUp(args []string) error {
 		fmt.Printf("KUBECONFIG=%s\n", info.Kubeconfig)
 		return nil
 	}
+	// Ports are picked free but released before etcd and the API server bind
+	// them; another process may take one in between. Start over when that happens.
+	for attempt := 1; ; attempt++ {
+		kubeconfig, err := startServe(root, *ownerPID, *bundle, *timeout)
+		if err == nil {
+			fmt.Printf("KUBECONFIG=%s\n", kubeconfig)
+			return nil
+		}
+		if attempt == 3 || !strings.Contains(logTail(root), "address already in use") {
+			return err
+		}
+	}
+}
+
+// startServe starts "serve" on a clean dir and waits until it has written its
+// cluster.json; it returns the admin kubeconfig path.
+func startServe(root string, ownerPID int, bundle string, timeout time.Duration) (string, error) {
 	// Whatever is left is from a cluster that is gone: start clean.
 	if err := clearDir(root); err != nil {
-		return err
+		return "", err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return err
+		return "", err
 	}
 	logFile, err := os.Create(logPath(root))
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(exe, "serve", "--dir", root, "--owner-pid", strconv.Itoa(*ownerPID), "--crds", *bundle)
+	cmd := exec.Command(exe, "serve", "--dir", root, "--owner-pid", strconv.Itoa(ownerPID), "--crds", bundle)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	// Own session: the cluster outlives "up" and is not hit by the terminal's ^C.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.WriteFile(pidPath(root), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
-		return err
+		return "", err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	deadline := time.After(*timeout)
+	deadline := time.After(timeout)
 	for {
 		if info, err := readInfo(root); err == nil {
-			fmt.Printf("KUBECONFIG=%s\n", info.Kubeconfig)
-			return nil
+			return info.Kubeconfig, nil
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("serve exited (%v) before it was ready; log:\n%s", err, logTail(root))
+			return "", fmt.Errorf("serve exited (%v) before it was ready; log:\n%s", err, logTail(root))
 		case <-deadline:
 			_ = cmd.Process.Kill()
-			return fmt.Errorf("not ready within %s; log:\n%s", *timeout, logTail(root))
+			<-exited
+			return "", fmt.Errorf("not ready within %s; log:\n%s", timeout, logTail(root))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
