@@ -34,7 +34,7 @@ build() {
   exec 9>"$cache/build.lock"
   flock 9
   if [ -x "$bin" ]; then exec 9>&-; return 0; fi
-  echo "cluster: building the test control plane into $bindir (cold: about 10 minutes on 2 cores)" >&2
+  echo "cluster: building the test control plane into $bindir (cold: 7-10 minutes on 2 idle cores, longer when they are busy)" >&2
   started=$(date +%s)
   tmp="$cache/tmp-$$"
   rm -rf "$tmp"

@@ -83,8 +83,8 @@ async function connect(): Promise<Cluster> {
   return makeCluster(binary, readInfo(dir));
 }
 
-/** Builds the binary when missing (minutes, once per version set) and returns its path. */
-async function clusterBinary(): Promise<string> {
+/** Builds the courier-cluster binary when missing (minutes, once per version set) and returns its path. */
+export async function clusterBinary(): Promise<string> {
   const built = await run("sh", [join(repo, "scripts/cluster.sh"), "bin"], { stderr: "inherit" });
   const path = built.stdout.trim().split("\n").pop() ?? "";
   if (built.code !== 0 || !existsSync(path)) throw new Error(`could not build the test control plane (exit ${built.code})`);
