@@ -1,6 +1,9 @@
 // List, then watch from the list's resourceVersion, for one resource; keeps a current
 // copy of every object. Bookmarks keep the resourceVersion fresh; a 410 Gone means
 // the version is too old, so it lists again; other errors back off with jitter.
+// A watch that stays silent well past the API server's bookmark interval (a minute)
+// is on a dead connection — a dropped NAT entry or a frozen path never ends the
+// stream by itself — so it is abandoned and started again from the same version.
 import type { Logger } from "../log.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { apiVersionOf, collectionPath, type ApiResource } from "./resources.ts";
@@ -10,6 +13,8 @@ type KubeObject = Record<string, unknown> & { metadata?: { namespace?: string; n
 const PAGE_SIZE = 500;
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+/** Two and a half bookmark intervals without a single event. */
+export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 function keyOf(object: KubeObject): string {
   return `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
@@ -29,6 +34,7 @@ export class Informer {
     private readonly onChange: () => void,
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
+    private readonly watchIdleTimeoutMs: number = WATCH_IDLE_TIMEOUT_MS,
   ) {}
 
   start(): void {
@@ -81,12 +87,24 @@ export class Informer {
 
   /** One watch request. Returns false when the caller must list again (410 Gone). */
   private async watchOnce(): Promise<boolean> {
-    this.abort = new AbortController();
+    const abort = new AbortController();
+    this.abort = abort;
     // Spread the servers' watch restarts; the server ends each watch after timeoutSeconds.
     const timeoutSeconds = 240 + Math.floor(this.random() * 120);
     const path = `${collectionPath(this.resource)}?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeoutSeconds}&resourceVersion=${encodeURIComponent(this.resourceVersion)}`;
+    let silent = false;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = (): void => {
+      if (idle !== undefined) clearTimeout(idle);
+      idle = setTimeout(() => {
+        silent = true;
+        abort.abort();
+      }, this.watchIdleTimeoutMs);
+    };
+    armIdle();
     try {
-      for await (const event of this.client.watch(path, this.abort.signal)) {
+      for await (const event of this.client.watch(path, abort.signal)) {
+        armIdle();
         const object = event.object as KubeObject;
         if (event.type === "ERROR") {
           const code = (object as { code?: number }).code;
@@ -104,7 +122,13 @@ export class Informer {
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 410) return false;
       if (!this.running) return true;
+      if (silent) {
+        this.log.warn("watch silent too long; starting it again", { resource: this.resource.plural, silentMs: this.watchIdleTimeoutMs });
+        return true;
+      }
       throw error;
+    } finally {
+      clearTimeout(idle);
     }
   }
 }

@@ -13,6 +13,8 @@ export interface TcpRelay {
   start(): Promise<void>;
   /** Stops moving bytes (both ways, on every connection, old and new) until thaw(). */
   freeze(): void;
+  /** Stops moving bytes on the connections open now only; new ones work (a dropped NAT entry). */
+  freezeExisting(): void;
   thaw(): void;
 }
 
@@ -65,6 +67,9 @@ export async function startTcpRelay(targetHost: string, targetPort: number, port
     freeze() {
       frozen = true;
       // Paused readers leave bytes in the kernel buffers: nothing is lost, nothing arrives.
+      for (const socket of sockets) socket.pause();
+    },
+    freezeExisting() {
       for (const socket of sockets) socket.pause();
     },
     thaw() {
