@@ -18,11 +18,14 @@ import {
   type ClusterProxy,
   deleteTestObjects,
   endpointSliceYaml,
+  eventually,
   gatewayClassYaml,
   gatewayYaml,
+  getObject,
   percentile,
   serviceYaml,
   startClusterProxy,
+  summary,
   tlsRouteYaml,
   waitRouteConditions,
 } from "./controllerKit.ts";
@@ -205,6 +208,34 @@ describe("cluster mode traffic", () => {
     const ms = await firstLandingOn("scaled.traffic.test", "gamma", since);
     console.log(`EndpointSlice 0 -> 1 endpoint: first connection routed ${ms.toFixed(1)} ms after the write`);
   }, 120_000);
+
+  test("a Gateway with spec.addresses is served on that address and reports it in status", async () => {
+    // The host end of the veth is an address of this machine outside loopback.
+    await cluster.apply(
+      [
+        `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bound, namespace: ${ns}}
+spec:
+  gatewayClassName: courier
+  addresses: [{type: IPAddress, value: "${net.hostAddress}"}]
+  listeners: [{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}]
+`,
+        tlsRouteYaml(ns, "bound", "bound", ["bound.traffic.test"], [{ name: "svc-beta", port: 443 }]),
+      ].join("---\n"),
+    );
+    await waitRouteConditions(cluster, ns, "bound", ROUTE_OK);
+    const gateway = await eventually("bound Gateway programmed", async () => {
+      const g = await getObject(cluster, "gateway", ns, "bound");
+      return summary(g?.status?.conditions).Programmed === "True/Programmed" ? g : undefined;
+    });
+    expect(gateway.status?.addresses).toEqual([{ type: "IPAddress", value: net.hostAddress }]);
+    const session = await openTls(proxy!.port(443), "bound.traffic.test", pki.ca, net.hostAddress);
+    expect(await session.firstLine).toBe("beta");
+    session.socket.destroy();
+    // Not on the default address: that socket serves the other Gateway's names only.
+    expect(await isRefused(proxy!.port(443), "bound.traffic.test", pki.ca)).toBe(true);
+  }, 60_000);
 
   // Last: it deletes the route and the Gateway.
   test("deleting the route, then the Gateway, refuses new connections while an established stream keeps flowing", async () => {
