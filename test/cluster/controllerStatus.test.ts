@@ -137,6 +137,28 @@ describe("status writing", () => {
     expect(await versions()).toEqual(before);
   }, 120_000);
 
+  test("a burst of spec changes ends with the status of the last generation", async () => {
+    const writesBefore = statusWrites();
+    const start = (await route()).metadata.generation ?? 0;
+    // 21 quick flips between a Service that does not exist and one that does, ending on the missing one.
+    for (let i = 0; i < 21; i++) {
+      const backend = i % 2 === 0 ? "nope" : "db";
+      await cluster.kubectl(["patch", "tlsroute", "-n", ns, "shared", "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/rules/0/backendRefs/0/name", value: backend }])]);
+    }
+    const final = start + 21;
+    const settled = await waitRouteConditions(cluster, ns, "shared", { Accepted: "True/Accepted", ResolvedRefs: "False/BackendNotFound" });
+    const ours = routeParentsOf(settled).find((p) => p.controllerName === CONTROLLER)!;
+    expect(settled.metadata.generation).toBe(final);
+    expect(ours.conditions.map((c) => c.observedGeneration)).toEqual([final, final]);
+    await Bun.sleep(1_000);
+    // Nothing older overwrote it afterwards.
+    const later = routeParentsOf(await route()).find((p) => p.controllerName === CONTROLLER)!;
+    expect(later).toEqual(ours);
+    console.log(`21 spec changes in a burst: ${statusWrites() - writesBefore} status writes`);
+    await cluster.kubectl(["patch", "tlsroute", "-n", ns, "shared", "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/rules/0/backendRefs/0/name", value: "db" }])]);
+    await waitRouteConditions(cluster, ns, "shared", ROUTE_OK);
+  }, 60_000);
+
   test("a deleted Gateway takes Courier's entry out of the route's status; recreated, it comes back", async () => {
     const gateway = (await getObject(cluster, "gateway", ns, "edge"))!;
     await cluster.kubectl(["delete", "gateway", "-n", ns, "edge"]);
