@@ -69,9 +69,13 @@ func runServe(args []string) error {
 			return fmt.Errorf("install CRD bundle %s: %w", *bundle, err)
 		}
 	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
 	info := clusterInfo{
 		PID: os.Getpid(), Server: server, Kubeconfig: kubeconfig,
-		CAFile: p.CACert, CertFile: p.AdminCert, KeyFile: p.AdminKey, CRDBundle: *bundle,
+		CAFile: p.CACert, CertFile: p.AdminCert, KeyFile: p.AdminKey, CRDBundle: *bundle, Binary: exe,
 	}
 	if err := writeInfo(root, info); err != nil {
 		return err

@@ -16,6 +16,9 @@ type clusterInfo struct {
 	CertFile   string `json:"certFile"`
 	KeyFile    string `json:"keyFile"`
 	CRDBundle  string `json:"crdBundle"`
+	// Binary is the courier-cluster executable serving this cluster; clients of
+	// a running cluster use it (and its kubectl) without rebuilding anything.
+	Binary string `json:"binary"`
 }
 
 func infoPath(dir string) string { return filepath.Join(dir, "cluster.json") }

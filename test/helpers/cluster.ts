@@ -57,6 +57,7 @@ interface ClusterInfo {
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
+  readonly binary: string;
 }
 
 let cluster: Promise<Cluster> | undefined;
@@ -68,13 +69,13 @@ export function useCluster(): Promise<Cluster> {
 }
 
 async function connect(): Promise<Cluster> {
-  const binary = await clusterBinary();
   const given = process.env.COURIER_KUBECONFIG;
-  if (given !== undefined && given !== "") return makeCluster(binary, readInfo(dirname(given)));
-  const shared = join(repo, ".cache/cluster/run");
-  const sharedInfo = liveInfo(shared);
-  if (sharedInfo !== undefined) return makeCluster(binary, sharedInfo);
+  const running = given !== undefined && given !== "" ? readInfo(dirname(given)) : liveInfo(join(repo, ".cache/cluster/run"));
+  // A running cluster names its own binary: no build check (and no rebuild if
+  // a go.sum changed under it) in every test process.
+  if (running !== undefined) return makeCluster(typeof running.binary === "string" && existsSync(running.binary) ? running.binary : await clusterBinary(), running);
 
+  const binary = await clusterBinary();
   // `bun test` emits no "exit" event, so no handler could stop the cluster: it
   // watches this process instead and removes itself within a second of its end.
   const dir = join(repo, `.cache/cluster/test-${process.pid}`);
