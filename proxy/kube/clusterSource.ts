@@ -20,6 +20,7 @@ import { discoverResources, type WatchedResources } from "./resources.ts";
 const COALESCE_MS = 50;
 const RESYNC_MS = 60_000;
 const DISCOVERY_RETRY_MS = 2_000;
+const REDISCOVERY_MS = 20_000;
 
 export interface ClusterSourceOptions {
   readonly credentials: KubeCredentials;
@@ -62,10 +63,31 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
     services: new Informer(client, resources.services, () => schedule(), log),
     endpointSlices: new Informer(client, resources.endpointSlices, () => schedule(), log),
     namespaces: new Informer(client, resources.namespaces, () => schedule(), log),
-    referenceGrants: resources.referenceGrants === undefined ? undefined : new Informer(client, resources.referenceGrants, () => schedule(), log),
-    serviceImports: resources.serviceImports === undefined ? undefined : new Informer(client, resources.serviceImports, () => schedule(), log),
   };
-  const all = Object.values(informers).filter((i): i is Informer => i !== undefined);
+  const all: Informer[] = Object.values(informers);
+  // ReferenceGrant and ServiceImport are optional: their CRDs may arrive after Courier
+  // starts (a GitOps wave, Multi-Cluster Services added later), so discovery is
+  // repeated until both are watched.
+  const optional: { referenceGrants: boolean; serviceImports: boolean } = { referenceGrants: false, serviceImports: false };
+  const watchOptional = (found: WatchedResources): void => {
+    for (const key of ["referenceGrants", "serviceImports"] as const) {
+      const resource = found[key];
+      if (optional[key] || resource === undefined) continue;
+      optional[key] = true;
+      const informer = new Informer(client, resource, () => schedule(), log);
+      all.push(informer);
+      if (started) {
+        log.info("now watching", { [resource.plural]: resource.version });
+        informer.start();
+      }
+    }
+  };
+  let started = false;
+  watchOptional(resources);
+  const rediscover = setInterval(() => {
+    if (optional.referenceGrants && optional.serviceImports) return;
+    discoverResources(client).then(watchOptional, (error: unknown) => log.debug("discovery failed", { error: (error as Error).message }));
+  }, REDISCOVERY_MS);
   // The gatewayclasses CRD (its bundle-version annotation decides SupportedVersion).
   let bundleCrd: Record<string, unknown> | undefined;
   let bundleVersion: unknown;
@@ -117,6 +139,7 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
 
   const elector = new LeaderElector(client, options.leaseNamespace, "courier-status-writer", options.identity ?? `${hostname()}-${process.pid}`, (leader) => leader && writeStatus(), log);
   await readBundle();
+  started = true;
   for (const informer of all) informer.start();
   elector.start();
   const resync = setInterval(() => {
@@ -127,6 +150,7 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
   return {
     async stop() {
       clearInterval(resync);
+      clearInterval(rediscover);
       if (timer !== undefined) clearTimeout(timer);
       for (const informer of all) informer.stop();
       await writing;

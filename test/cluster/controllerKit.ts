@@ -166,7 +166,14 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 /** Waits until the route's parent entry of ours has exactly these condition summaries. */
-export async function waitRouteConditions(cluster: Cluster, namespace: string, name: string, expected: Record<string, string>, resource = "tlsroutes.gateway.networking.k8s.io"): Promise<KubeJson> {
+export async function waitRouteConditions(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  expected: Record<string, string>,
+  resource = "tlsroutes.gateway.networking.k8s.io",
+  timeoutMs = 30_000,
+): Promise<KubeJson> {
   let last: unknown;
   try {
     return await eventually(`${namespace}/${name} conditions ${JSON.stringify(expected)}`, async () => {
@@ -174,7 +181,7 @@ export async function waitRouteConditions(cluster: Cluster, namespace: string, n
       const ours = routeParentsOf(route).filter((p) => p.controllerName === CONTROLLER);
       last = ours.map((p) => summary(p.conditions));
       return ours.length === 1 && JSON.stringify(summary(ours[0]!.conditions)) === JSON.stringify(expected) ? route : undefined;
-    });
+    }, timeoutMs);
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
   }
