@@ -3,7 +3,8 @@
 // namespace joined to the host by a veth pair with addresses from 198.18.0.0/15 (the
 // range reserved for testing), and runs the backends inside it. The proxy stays in the
 // host namespace and reaches them over the veth. Names carry the pid, so two runs do
-// not meet; everything is removed by close(), and at process exit if a test forgot.
+// not meet; everything is removed by close(); backends exit by themselves when the
+// test process is gone, and a later run deletes namespaces left by dead runs.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import type { IssuedCert } from "../../demo/pki.ts";
@@ -18,7 +19,7 @@ export interface NetnsBackend {
 }
 
 export interface BackendNet {
-  /** Network namespace name, e.g. courier-test-1234. */
+  /** Network namespace name, e.g. courier-test-1234-1. */
   readonly namespace: string;
   /** The host side of the veth (what the backends see the proxy come from). */
   readonly hostAddress: string;
@@ -50,8 +51,8 @@ function alive(pid: number): boolean {
 function removeStaleNamespaces(): void {
   const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
   for (const line of list.split("\n")) {
-    const match = /^courier-test-(\d+)\b/.exec(line);
-    if (match !== null && !alive(Number(match[1]))) spawnSync("ip", ["netns", "del", `courier-test-${match[1]}`]);
+    const match = /^(courier-test-(\d+)(?:-\d+)?)\b/.exec(line);
+    if (match !== null && !alive(Number(match[2]))) spawnSync("ip", ["netns", "del", match[1]!]);
   }
 }
 
@@ -66,12 +67,16 @@ function freeSubnet(): string {
   throw new Error("no free /24 left in 198.18.0.0/15");
 }
 
+let created = 0;
+
 export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
   removeStaleNamespaces();
-  const namespace = `courier-test-${process.pid}`;
+  // Test files of one `bun test` process share the pid: number each net too.
+  created++;
+  const namespace = `courier-test-${process.pid}-${created}`;
   // Interface names are limited to 15 bytes.
-  const hostIf = `ct${process.pid}h`;
-  const nsIf = `ct${process.pid}n`;
+  const hostIf = `ct${process.pid}h${created}`;
+  const nsIf = `ct${process.pid}n${created}`;
   const prefix = freeSubnet();
   const hostAddress = `${prefix}.1`;
   const addresses = Array.from({ length: addressCount }, (_, i) => `${prefix}.${i + 2}`);
@@ -101,7 +106,7 @@ export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
   }
 
   const startBackend = async (name: string, cert: IssuedCert, address: string, port = 8443): Promise<NetnsBackend> => {
-    const child = spawn("ip", ["netns", "exec", namespace, bun, main, name, cert.certFile, cert.keyFile, address, String(port)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("ip", ["netns", "exec", namespace, bun, main, name, cert.certFile, cert.keyFile, address, String(port), String(process.pid)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     children.add(child);
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
     let output = "";
