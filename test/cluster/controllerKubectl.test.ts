@@ -17,6 +17,7 @@ import {
 } from "./controllerKit.ts";
 
 const ns = `ctl-kubectl-${process.pid}`;
+const GATEWAY_ADDRESS = "198.18.255.1";
 let cluster: Cluster;
 let proxy: ClusterProxy | undefined;
 
@@ -49,7 +50,8 @@ spec:
       tlsRouteYaml(ns, "elsewhere", "edge", ["db.other.test"], [{ name: "db", port: 443 }]),
     ].join("---\n"),
   );
-  proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns });
+  // What a load balancer in front of the proxy's Service would be reached at.
+  proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns, extra: ["--gateway-address", GATEWAY_ADDRESS] });
   await waitRouteConditions(cluster, ns, "good", { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" });
   await waitRouteConditions(cluster, ns, "missing", { Accepted: "True/Accepted", ResolvedRefs: "False/BackendNotFound" });
   await waitRouteConditions(cluster, ns, "elsewhere", { Accepted: "False/NoMatchingListenerHostname", ResolvedRefs: "True/ResolvedRefs" });
@@ -80,10 +82,10 @@ describe("kubectl answers from the status Courier writes", () => {
     expect(lines.length).toBe(2);
   });
 
-  test("kubectl get gateway shows the address Courier listens on and Programmed=True", async () => {
+  test("kubectl get gateway shows the address given by --gateway-address and Programmed=True", async () => {
     const lines = (await kubectl("get", "gateway", "edge")).trim().split("\n");
     expect(lines[0]!.split(/\s+/)).toEqual(["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]);
-    expect(lines[1]!.split(/\s+/).slice(0, 4)).toEqual(["edge", "courier", "127.0.0.1", "True"]);
+    expect(lines[1]!.split(/\s+/).slice(0, 4)).toEqual(["edge", "courier", GATEWAY_ADDRESS, "True"]);
   });
 
   test("kubectl describe tlsroute NAME tells who accepted it, for which parent, and why", async () => {
