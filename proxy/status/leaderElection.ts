@@ -31,6 +31,7 @@ export class LeaderElector {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private deadline: ReturnType<typeof setTimeout> | undefined;
   private lastRenew = 0;
+  private refusalLogged = false;
   private readonly path: string;
 
   constructor(
@@ -95,7 +96,12 @@ export class LeaderElector {
       this.set(leader);
       if (leader) this.armRenewDeadline();
     } catch (error) {
-      this.log.debug("leader election attempt failed", { error: (error as Error).message });
+      // Refused outright (RBAC, a missing namespace) no retry will help: say so once,
+      // loudly, or status would silently never be written. Anything else is transient.
+      const refused = error instanceof KubeApiError && (error.status === 401 || error.status === 403 || error.status === 404);
+      if (refused && !this.refusalLogged) this.log.warn("cannot take the leader Lease: status will not be written", { lease: `${this.namespace}/${this.name}`, error: (error as Error).message });
+      else this.log.debug("leader election attempt failed", { error: (error as Error).message });
+      this.refusalLogged ||= refused;
     }
     if (this.running) this.timer = setTimeout(() => void this.tick(), this.renewIntervalMs);
   }

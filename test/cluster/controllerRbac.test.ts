@@ -100,6 +100,17 @@ describe("Courier with only the synthesized RBAC", () => {
     expect(await landing(proxy!.port(443), "db.rbac.test", pki.ca)).toBe("rbac-backend");
   });
 
+  test("pointed at a Lease namespace its Role does not cover, it says so instead of silently never writing status", async () => {
+    const misplaced = await startClusterProxy(tokenKubeconfig, { leaseNamespace: ns });
+    try {
+      const line = await misplaced.process.waitForLog(/WARN  cannot take the leader Lease/, 30_000);
+      expect(line).toContain("forbidden");
+      expect(misplaced.process.logs()).not.toMatch(/became the status writer/);
+    } finally {
+      await misplaced.process.stop();
+    }
+  }, 60_000);
+
   test("nothing it does is forbidden", () => {
     const logs = proxy!.process.logs();
     expect(logs.split("\n").filter((line) => /forbidden|\b403\b|cannot read|watch failed|status write failed/i.test(line))).toEqual([]);
