@@ -4,14 +4,13 @@ import { startAdminServer } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
 import { DataPlane } from "./dataPlane.ts";
 import { startFileSource } from "./fileMode.ts";
-import { GatewayAddressPool } from "./gatewayAddressPool.ts";
+import { gatewayAddressing } from "./gatewayAddressing.ts";
 import { startClusterSource } from "./kube/clusterSource.ts";
 import { loadInCluster, loadKubeconfig } from "./kube/credentials.ts";
 import { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import type { Plan } from "./plan.ts";
 import { describePlan } from "./planSummary.ts";
-import type { Gateway } from "./snapshot.ts";
 import type { TranslateOptions } from "./translate.ts";
 
 export async function serve(options: ServeOptions): Promise<void> {
@@ -22,9 +21,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   let described = "";
   let generation = 0;
 
-  const pool = options.gatewayAddressRange === undefined ? undefined : new GatewayAddressPool(options.gatewayAddressRange);
+  const addressing = gatewayAddressing(options);
   const apply = (plan: Plan): void => {
-    pool?.retainOnly(new Set(plan.gateways.map((gateway) => `${gateway.key.namespace}/${gateway.key.name}`)));
+    addressing.retain(plan);
     for (const failure of dataPlane.apply(plan.ports)) {
       log.error("cannot listen", { address: `${failure.address}:${failure.port}`, error: failure.message });
     }
@@ -41,18 +40,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   };
 
-  const bindAddress = (gateway: Gateway): string =>
-    gateway.addresses.find((a) => a.type === "IPAddress")?.value ??
-    pool?.addressOf(gateway.meta.namespace, gateway.meta.name) ??
-    options.listenAddress;
   const translateOptions: TranslateOptions = {
     portOffset: options.portOffset,
-    addressFor: bindAddress,
-    statusAddresses: (gateway) => {
-      if (options.gatewayAddresses.length > 0) return options.gatewayAddresses.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? "IPAddress" : "Hostname", value }));
-      const bound = bindAddress(gateway);
-      return bound === "0.0.0.0" || bound === "::" ? [] : [{ type: "IPAddress", value: bound }];
-    },
+    addressFor: addressing.addressFor,
+    statusAddresses: addressing.statusAddresses,
   };
 
   const source =
