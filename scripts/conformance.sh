@@ -93,7 +93,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- mini-cluster ---------------------------------------------------------------
-kubeconfig=$("$cluster_bin" up --dir "$run/cluster" --owner-pid $$ --crds v1 | sed -n 's/^KUBECONFIG=//p')
+up=$("$cluster_bin" up --dir "$run/cluster" --owner-pid $$ --crds v1) || { echo "conformance: the control plane did not start" >&2; exit 1; }
+kubeconfig=$(echo "$up" | sed -n 's/^KUBECONFIG=//p')
 export KUBECONFIG="$kubeconfig"
 "$cluster_bin" controller-manager --dir "$run/cluster" --owner-pid $$ >"$run/controller-manager.log" 2>&1 &
 kcm_pid=$!
