@@ -116,10 +116,15 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
   const writeStatus = (): void => {
     const plan = latest;
     if (plan === undefined || !elector.isLeader) return;
-    writing = writing.then(async () => {
-      const writes = await writer.sync(plan, { gatewayClasses: informers.gatewayClasses.objects, gateways: informers.gateways.objects, tlsRoutes: informers.tlsRoutes.objects });
-      if (writes > 0) log.debug("status written", { objects: writes });
-    });
+    writing = writing
+      .then(async () => {
+        // Leadership may have been lost while this sync waited its turn.
+        if (plan !== latest || !elector.isLeader) return;
+        const writes = await writer.sync(plan, { gatewayClasses: informers.gatewayClasses.objects, gateways: informers.gateways.objects, tlsRoutes: informers.tlsRoutes.objects });
+        if (writes > 0) log.debug("status written", { objects: writes });
+      })
+      // One failed sync must not end the chain: the next change or resync tries again.
+      .catch((error: unknown) => log.warn("status sync failed", { error: (error as Error).message }));
   };
 
   const rebuild = (): void => {
