@@ -326,10 +326,8 @@ export class Connection {
 
   private startPiping(): void {
     this.state = "piping";
-    const upstream = this.upstream!;
-    this.client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    this.ctx.metrics.inc("courier_connections_routed_total", "Connections forwarded to an endpoint.", { port: this.listener.port });
+    // No setNoDelay(): Bun already sets TCP_NODELAY on every accepted and connected socket.
+    this.listener.counters.routed.value++;
     if (this.ctx.log.enabled("info")) {
       this.ctx.log.info("routed", {
         client: `${this.client.remoteAddress}:${this.client.remotePort}`,
@@ -347,13 +345,14 @@ export class Connection {
 
   private flushUp(): void {
     if (this.upstreamGone) return this.finishIfDone();
-    const result = this.up.flush(this.upstream!, this.client);
+    // With the other direction done, the connection ends right after: end() sends the FIN.
+    const result = this.up.flush(this.upstream!, this.client, this.down.shut);
     if (result === "closed") return this.abort("upstream-write-failed");
     this.finishIfDone();
   }
 
   private flushDown(): void {
-    const result = this.down.flush(this.client, this.upstream);
+    const result = this.down.flush(this.client, this.upstream, this.up.shut);
     if (result === "closed") return this.abort("client-write-failed");
     this.finishIfDone();
   }
@@ -403,6 +402,6 @@ export class Connection {
     this.ctx.stats.bytesDown += this.down.bytes;
     this.listener.active--;
     this.ctx.live.delete(this);
-    this.ctx.metrics.inc("courier_connections_closed_total", "Connections closed, whatever the reason.", { port: this.listener.port });
+    this.listener.counters.closed.value++;
   }
 }

@@ -4,7 +4,7 @@ import type { Connection, UpstreamLink } from "./connection.ts";
 import type { EndpointState } from "./endpointState.ts";
 import type { Limits } from "./limits.ts";
 import type { Logger } from "./log.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Counter, Metrics } from "./metrics.ts";
 import type { RouteTable } from "./routeTable.ts";
 
 export interface ConnectionContext {
@@ -27,4 +27,6 @@ export interface ListenerState {
   table: RouteTable;
   readonly port: number;
   active: number;
+  /** This listener's per-connection counters, looked up once. */
+  readonly counters: { readonly accepted: Counter; readonly routed: Counter; readonly closed: Counter };
 }

@@ -112,8 +112,18 @@ export class DataPlane {
   }
 
   private listen(planned: PlannedPort, table: OpenListener["state"]["table"]): OpenListener {
-    const state: ListenerState = { table, port: planned.port, active: 0 };
     const ctx = this.ctx;
+    const labels = { port: planned.port };
+    const state: ListenerState = {
+      table,
+      port: planned.port,
+      active: 0,
+      counters: {
+        accepted: ctx.metrics.counter("courier_connections_accepted_total", "Connections accepted, by listener port.", labels),
+        routed: ctx.metrics.counter("courier_connections_routed_total", "Connections forwarded to an endpoint.", labels),
+        closed: ctx.metrics.counter("courier_connections_closed_total", "Connections closed, whatever the reason.", labels),
+      },
+    };
     const max = ctx.limits.maxConnectionsPerListener;
     const socket = Bun.listen<Connection | undefined>({
       hostname: planned.address,
@@ -122,7 +132,7 @@ export class DataPlane {
       data: undefined,
       socket: {
         open(client) {
-          ctx.metrics.inc("courier_connections_accepted_total", "Connections accepted, by listener port.", { port: state.port });
+          state.counters.accepted.value++;
           if (state.active >= max) {
             ctx.metrics.inc("courier_connections_rejected_total", "Connections refused before any byte was forwarded, by reason.", { port: state.port, reason: "too-many-connections" });
             client.data = undefined;

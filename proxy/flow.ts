@@ -52,9 +52,10 @@ export class Flow {
   /**
    * Writes queued bytes. Returns "blocked" while the sink is still full, "closed"
    * when it is gone, "empty" once everything was written (the source is resumed and
-   * a pending end of stream passed on).
+   * a pending end of stream passed on). `closing`: the caller closes the sink right
+   * after an end of stream, which sends the FIN, so no shutdown() is needed.
    */
-  flush(sink: Socket<unknown>, source: Socket<unknown> | undefined): "empty" | "blocked" | "closed" {
+  flush(sink: Socket<unknown>, source: Socket<unknown> | undefined, closing = false): "empty" | "blocked" | "closed" {
     const queue = this.queue;
     while (queue !== undefined && queue.length > 0) {
       const chunk = queue[0]!;
@@ -71,7 +72,7 @@ export class Flow {
     this.queue = undefined;
     if (this.eof) {
       if (!this.shut) {
-        sink.shutdown();
+        if (!closing) sink.shutdown();
         this.shut = true;
       }
     } else if (this.paused && source !== undefined) {
