@@ -5,64 +5,54 @@
 // through a TCP relay that the test takes down (listener closed, every connection
 // cut) and brings back on the same port — what a client sees of a restart.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
+import { startApiRelay } from "../helpers/apiRelay.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
-import { startTcpRelay, type TcpRelay } from "../helpers/tcpRelay.ts";
-import { landing, openTls, type TlsSession } from "../helpers/tlsClient.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
+import { echoLine as echo } from "../helpers/echoLine.ts";
+import type { TcpRelay } from "../helpers/tcpRelay.ts";
+import { landing, openTls } from "../helpers/tlsClient.ts";
 import {
   type ClusterProxy,
   deleteTestObjects,
-  endpointSliceYaml,
   gatewayClassYaml,
   gatewayYaml,
-  serviceYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
   tlsRouteYaml,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
 const ns = `ctl-outage-${process.pid}`;
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 // Longer than the 15 s Lease plus one renew interval (5 s), so the leader must step
 // down (it cannot renew) and win the Lease back afterwards.
 const OUTAGE_MS = 22_000;
 
 let cluster: Cluster;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let dir: string;
 let relay: TcpRelay;
 let proxy: ClusterProxy | undefined;
 
 beforeAll(async () => {
   cluster = await useCluster();
-  dir = mkdtempSync(join(tmpdir(), "courier-outage-"));
-  pki = createPki(join(dir, "pki"));
-  net = await createBackendNet(2);
-  const addresses: string[] = [];
-  for (const [i, name] of ["alpha", "beta"].entries()) addresses.push((await net.startBackend(name, pki.issue(name, ["*.outage.test"]), net.addresses[i]!, 8443)).address);
-  await cluster.createNamespaces(ns);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      gatewayYaml(ns, "edge"),
-      serviceYaml(ns, "alpha", 443, 8443),
-      endpointSliceYaml(ns, "alpha", [addresses[0]!], 8443),
-      serviceYaml(ns, "beta", 443, 8443),
-      endpointSliceYaml(ns, "beta", [addresses[1]!], 8443),
-      tlsRouteYaml(ns, "app", "edge", ["app.outage.test"], [{ name: "alpha", port: 443 }]),
-    ].join("---\n"),
-  );
-  const server = new URL(cluster.server);
-  relay = await startTcpRelay(server.hostname, Number(server.port));
-  const kubeconfig = join(dir, "relayed.kubeconfig");
-  // The serving certificate names 127.0.0.1, so the relay's address verifies too.
-  writeFileSync(kubeconfig, readFileSync(cluster.kubeconfig, "utf8").replaceAll(cluster.server, `https://127.0.0.1:${relay.port}`));
-  proxy = await startClusterProxy(kubeconfig, { leaseNamespace: ns });
+  backends = await startClusterBackends("outage", [
+    { name: "alpha", dnsNames: ["*.outage.test"] },
+    { name: "beta", dnsNames: ["*.outage.test"] },
+  ]);
+  pki = backends.pki;
+  await applyScenario(cluster, [ns], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge"),
+    serviceWithEndpointsYaml(ns, "alpha", [backends.address.alpha!]),
+    serviceWithEndpointsYaml(ns, "beta", [backends.address.beta!]),
+    tlsRouteYaml(ns, "app", "edge", ["app.outage.test"], [{ name: "alpha", port: 443 }]),
+  ]);
+  const relayed = await startApiRelay(cluster, backends.dir);
+  relay = relayed.relay;
+  proxy = await startClusterProxy(relayed.kubeconfig, { leaseNamespace: ns });
   await proxy.process.waitForLog(/became the status writer/, 30_000);
   await waitRouteConditions(cluster, ns, "app", ROUTE_OK);
 }, 10 * 60_000);
@@ -71,26 +61,8 @@ afterAll(async () => {
   await proxy?.process.stop();
   await relay?.stop();
   if (cluster !== undefined) await deleteTestObjects(cluster, ns);
-  await net?.close();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await backends?.close();
 });
-
-async function echo(session: TlsSession, line: string): Promise<string> {
-  return await new Promise<string>((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`no echo of ${line}`)), 5_000);
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString("latin1");
-      if (text.includes("\n")) {
-        clearTimeout(timer);
-        session.socket.off("data", onData);
-        resolve(text.trim());
-      }
-    };
-    session.socket.on("data", onData);
-    session.socket.write(`${line}\n`);
-  });
-}
 
 describe("API server outage", () => {
   test("routing continues on the last good Plan, streams survive, and the changes made meanwhile arrive after reconnecting", async () => {

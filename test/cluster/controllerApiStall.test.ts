@@ -4,48 +4,45 @@
 // that it can no longer renew and stop counting itself the leader, so that two
 // replicas never both think they write status. It keeps routing all along.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
+import { startApiRelay } from "../helpers/apiRelay.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
-import { startTcpRelay, type TcpRelay } from "../helpers/tcpRelay.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
+import type { TcpRelay } from "../helpers/tcpRelay.ts";
 import { landing } from "../helpers/tlsClient.ts";
 import {
   type ClusterProxy,
   deleteTestObjects,
-  endpointSliceYaml,
   gatewayClassYaml,
   gatewayYaml,
-  serviceYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
   tlsRouteYaml,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
 const ns = `ctl-stall-${process.pid}`;
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 const LEADER = /became the status writer/;
 const STEPPED_DOWN = /no longer the status writer/;
 
 let cluster: Cluster;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let dir: string;
 let relay: TcpRelay | undefined;
 const replicas: ClusterProxy[] = [];
 
 beforeAll(async () => {
   cluster = await useCluster();
-  dir = mkdtempSync(join(tmpdir(), "courier-stall-"));
-  pki = createPki(join(dir, "pki"));
-  net = await createBackendNet(1);
-  const address = (await net.startBackend("steady", pki.issue("steady", ["*.stall.test"]), net.addresses[0]!, 8443)).address;
-  await cluster.createNamespaces(ns);
-  await cluster.apply(
-    [gatewayClassYaml(), gatewayYaml(ns, "edge"), serviceYaml(ns, "db", 443, 8443), endpointSliceYaml(ns, "db", [address], 8443), tlsRouteYaml(ns, "db", "edge", ["db.stall.test"], [{ name: "db", port: 443 }])].join("---\n"),
-  );
+  backends = await startClusterBackends("stall", [{ name: "steady", dnsNames: ["*.stall.test"] }]);
+  pki = backends.pki;
+  await applyScenario(cluster, [ns], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge"),
+    serviceWithEndpointsYaml(ns, "db", [backends.address.steady!]),
+    tlsRouteYaml(ns, "db", "edge", ["db.stall.test"], [{ name: "db", port: 443 }]),
+  ]);
 }, 10 * 60_000);
 
 afterAll(async () => {
@@ -53,17 +50,14 @@ afterAll(async () => {
   for (const replica of replicas) await replica.process.stop(2_000);
   await relay?.stop();
   if (cluster !== undefined) await deleteTestObjects(cluster, ns);
-  await net?.close();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await backends?.close();
 });
 
 describe("API path stalls for the leader", () => {
   test("the stalled leader steps down by itself; the other replica takes over; routing never stops", async () => {
-    const server = new URL(cluster.server);
-    relay = await startTcpRelay(server.hostname, Number(server.port));
-    const relayed = join(dir, "relayed.kubeconfig");
-    writeFileSync(relayed, readFileSync(cluster.kubeconfig, "utf8").replaceAll(cluster.server, `https://127.0.0.1:${relay.port}`));
-    const stalled = await startClusterProxy(relayed, { leaseNamespace: ns });
+    const relayed = await startApiRelay(cluster, backends!.dir);
+    relay = relayed.relay;
+    const stalled = await startClusterProxy(relayed.kubeconfig, { leaseNamespace: ns });
     replicas.push(stalled);
     await stalled.process.waitForLog(LEADER, 30_000);
     const healthy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns });

@@ -4,26 +4,37 @@
 // are refused, endpoint conditions (ready, serving, terminating) are honoured, and
 // a Service port finds its endpoint port by name.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
 import { isRefused, landing } from "../helpers/tlsClient.ts";
-import { type ClusterProxy, deleteTestObjects, eventually, gatewayClassYaml, serviceYaml, startClusterProxy, tlsRouteYaml, waitRouteConditions } from "./controllerKit.ts";
+import {
+  type ClusterProxy,
+  deleteTestObjects,
+  eventually,
+  gatewayClassYaml,
+  gatewayYaml,
+  importedEndpointSliceYaml,
+  ROUTE_OK,
+  serviceImportYaml,
+  serviceYaml,
+  startClusterProxy,
+  tlsRouteYaml,
+  waitRouteConditions,
+} from "./controllerKit.ts";
 
 const ns = `ctl-backends-${process.pid}`;
 const team = `ctl-backends-team-${process.pid}`;
 const LABEL = "courier.test/edge-access";
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
+// Routes live in the team namespace; the Gateway they attach to does not.
+const EDGE = { name: "edge", namespace: ns };
 
 let cluster: Cluster;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let pkiDir: string;
 let proxy: ClusterProxy | undefined;
-const at: Record<string, string> = {};
+let at: Readonly<Record<string, string>>;
 
 function slice(namespace: string, name: string, labels: string, ports: string, endpoints: string): string {
   return `apiVersion: discovery.k8s.io/v1
@@ -41,64 +52,34 @@ async function reaches(sni: string, backend: string): Promise<void> {
 
 beforeAll(async () => {
   cluster = await useCluster();
-  pkiDir = mkdtempSync(join(tmpdir(), "courier-backends-pki-"));
-  pki = createPki(pkiDir);
-  net = await createBackendNet(4);
-  for (const [i, name] of ["team", "imported", "ready", "draining"].entries()) {
-    at[name] = (await net.startBackend(name, pki.issue(name, ["*.backends.test"]), net.addresses[i]!, 8443)).address;
-  }
+  backends = await startClusterBackends(
+    "backends",
+    ["team", "imported", "ready", "draining"].map((name) => ({ name, dnsNames: ["*.backends.test"] })),
+  );
+  ({ pki, address: at } = backends);
   // "draining" also listens on 9443: the Service's second port.
-  await net.startBackend("draining-9443", pki.issue("draining-9443", ["*.backends.test"]), at.draining!, 9443);
+  await backends.net.startBackend("draining-9443", pki.issue("draining-9443", ["*.backends.test"]), at.draining!, 9443);
   await cluster.createNamespaces(ns, team);
   await cluster.kubectl(["label", "namespace", team, `${LABEL}=yes`, "--overwrite"]);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: courier
-  listeners:
-  - name: tls
-    port: 443
-    protocol: TLS
-    tls: {mode: Passthrough}
-    allowedRoutes:
-      namespaces:
-        from: Selector
-        selector: {matchLabels: {${LABEL}: "yes"}}
-`,
-      // A route in a namespace the selector admits.
-      serviceYaml(team, "svc", 443, 8443),
-      slice(team, "svc-1", "kubernetes.io/service-name: svc", "[{name: tls, port: 8443}]", `[{addresses: ["${at.team}"]}]`),
-      tlsRouteYaml(team, "team", "edge", ["team.backends.test"], [{ name: "svc", port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
-      // A ServiceImport and the slice the MCS controller would write for it.
-      `apiVersion: multicluster.x-k8s.io/v1alpha1
-kind: ServiceImport
-metadata: {name: imported, namespace: ${team}}
-spec:
-  type: ClusterSetIP
-  ports: [{name: tls, port: 443, protocol: TCP}]
-`,
-      slice(team, "imported-remote", "multicluster.kubernetes.io/service-name: imported", "[{name: tls, port: 8443}]", `[{addresses: ["${at.imported}"]}]`),
-      `apiVersion: gateway.networking.k8s.io/v1
-kind: TLSRoute
-metadata: {name: imported, namespace: ${team}}
-spec:
-  parentRefs: [{name: edge, namespace: ${ns}}]
-  hostnames: [imported.backends.test]
-  rules:
-  - backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: imported, port: 443}]
-`,
-      `apiVersion: v1
+  await applyScenario(cluster, [], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge", { allowedRoutes: `{namespaces: {from: Selector, selector: {matchLabels: {${LABEL}: "yes"}}}}` }),
+    // A route in a namespace the selector admits.
+    serviceYaml(team, "svc", 443, 8443),
+    slice(team, "svc-1", "kubernetes.io/service-name: svc", "[{name: tls, port: 8443}]", `[{addresses: ["${at.team}"]}]`),
+    tlsRouteYaml(team, "team", EDGE, ["team.backends.test"], [{ name: "svc", port: 443 }]),
+    // A ServiceImport and the slice the MCS controller would write for it.
+    serviceImportYaml(team, "imported"),
+    importedEndpointSliceYaml(team, "imported", [at.imported!], 8443),
+    tlsRouteYaml(team, "imported", EDGE, ["imported.backends.test"], [{ name: "imported", port: 443, serviceImport: true }]),
+    `apiVersion: v1
 kind: Service
 metadata: {name: outside, namespace: ${team}}
 spec: {type: ExternalName, externalName: db.example.org}
 `,
-      tlsRouteYaml(team, "outside", "edge", ["outside.backends.test"], [{ name: "outside", port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
-      // Two ports by name; endpoints in every condition.
-      `apiVersion: v1
+    tlsRouteYaml(team, "outside", EDGE, ["outside.backends.test"], [{ name: "outside", port: 443 }]),
+    // Two ports by name; endpoints in every condition.
+    `apiVersion: v1
 kind: Service
 metadata: {name: pool, namespace: ${team}}
 spec:
@@ -106,18 +87,17 @@ spec:
   - {name: main, port: 443, targetPort: main}
   - {name: alt, port: 8443, targetPort: alt}
 `,
-      slice(
-        team,
-        "pool-1",
-        "kubernetes.io/service-name: pool",
-        // Listed in the opposite order of the Service's ports, with other numbers: only names connect them.
-        "[{name: alt, port: 9443}, {name: main, port: 8443}]",
-        `[{addresses: ["${at.ready}"], conditions: {ready: true}}, {addresses: ["${at.draining}"], conditions: {ready: false, serving: true, terminating: true}}, {addresses: ["198.18.255.252"], conditions: {ready: false}}]`,
-      ),
-      tlsRouteYaml(team, "pool", "edge", ["pool.backends.test"], [{ name: "pool", port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
-      tlsRouteYaml(team, "pool-alt", "edge", ["alt.backends.test"], [{ name: "pool", port: 8443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`),
-    ].join("---\n"),
-  );
+    slice(
+      team,
+      "pool-1",
+      "kubernetes.io/service-name: pool",
+      // Listed in the opposite order of the Service's ports, with other numbers: only names connect them.
+      "[{name: alt, port: 9443}, {name: main, port: 8443}]",
+      `[{addresses: ["${at.ready}"], conditions: {ready: true}}, {addresses: ["${at.draining}"], conditions: {ready: false, serving: true, terminating: true}}, {addresses: ["198.18.255.252"], conditions: {ready: false}}]`,
+    ),
+    tlsRouteYaml(team, "pool", EDGE, ["pool.backends.test"], [{ name: "pool", port: 443 }]),
+    tlsRouteYaml(team, "pool-alt", EDGE, ["alt.backends.test"], [{ name: "pool", port: 8443 }]),
+  ]);
   proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns });
   await waitRouteConditions(cluster, team, "team", ROUTE_OK);
 }, 10 * 60_000);
@@ -129,8 +109,7 @@ afterAll(async () => {
     await deleteTestObjects(cluster, team);
     await cluster.kubectl(["delete", "serviceimports.multicluster.x-k8s.io", "-n", team, "--all", "--ignore-not-found"]);
   }
-  await net?.close();
-  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+  await backends?.close();
 });
 
 describe("backends and attachment from live objects", () => {
@@ -180,7 +159,7 @@ describe("backends and attachment from live objects", () => {
 
   test("two routes claim one hostname: the older wins over name order; deleted, the newer takes over", async () => {
     const route = (name: string, service: string): string =>
-      tlsRouteYaml(team, name, "edge", ["dup.backends.test"], [{ name: service, port: 443 }]).replace("[{name: edge}]", `[{name: edge, namespace: ${ns}}]`);
+      tlsRouteYaml(team, name, EDGE, ["dup.backends.test"], [{ name: service, port: 443 }]);
     await cluster.apply(route("zz-older", "svc"));
     await waitRouteConditions(cluster, team, "zz-older", ROUTE_OK);
     // creationTimestamp has whole seconds: make the second route visibly younger.

@@ -8,6 +8,8 @@ import type { Cluster } from "../helpers/cluster.ts";
 
 export const CLASS = "courier";
 export const CONTROLLER = "courier.dev/gateway-controller";
+/** A route's conditions once it is attached and every backend resolves. */
+export const ROUTE_OK: Readonly<Record<string, string>> = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 
 export interface ClusterProxy {
   readonly process: ProxyProcess;
@@ -16,13 +18,12 @@ export interface ClusterProxy {
   port(listenerPort: number): number;
 }
 
-/** Runs `courier serve --kubeconfig` with listener port `listenerPort` landing on a free port. */
+/** Runs `courier serve --kubeconfig` with listener port `listenerPort` landing on a free port (or with the given `offset`). */
 export async function startClusterProxy(
   kubeconfig: string,
-  options: { readonly leaseNamespace: string; readonly listenerPort?: number; readonly extra?: readonly string[] },
+  options: { readonly leaseNamespace: string; readonly listenerPort?: number; readonly offset?: number; readonly extra?: readonly string[] },
 ): Promise<ClusterProxy> {
-  const listenerPort = options.listenerPort ?? 443;
-  const offset = (await freePort()) - listenerPort;
+  const offset = options.offset ?? (await freePort()) - (options.listenerPort ?? 443);
   const proc = await startProxy(
     ["--kubeconfig", kubeconfig, "--port-offset", String(offset), "--listen-address", "127.0.0.1", "--lease-namespace", options.leaseNamespace, ...(options.extra ?? [])],
     60_000,
@@ -38,34 +39,62 @@ spec: {controllerName: ${CONTROLLER}}
 `;
 }
 
-export function gatewayYaml(namespace: string, name: string, port = 443, extraListeners = ""): string {
+export interface GatewayOptions {
+  /** Default: Courier's GatewayClass. */
+  readonly gatewayClassName?: string;
+  readonly port?: number;
+  /** The listener's hostname; default: none. */
+  readonly hostname?: string;
+  /** The listener's allowedRoutes (YAML flow text); default {namespaces: {from: Same}}, null for none. */
+  readonly allowedRoutes?: string | null;
+  /** Further listeners, as YAML list items. */
+  readonly extraListeners?: string;
+}
+
+export function gatewayYaml(namespace: string, name: string, options: GatewayOptions = {}): string {
+  const allowedRoutes = options.allowedRoutes === undefined ? "{namespaces: {from: Same}}" : options.allowedRoutes;
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: ${name}, namespace: ${namespace}}
 spec:
-  gatewayClassName: ${CLASS}
+  gatewayClassName: ${options.gatewayClassName ?? CLASS}
   listeners:
   - name: tls
-    port: ${port}
+    port: ${options.port ?? 443}
     protocol: TLS
-    tls: {mode: Passthrough}
-    allowedRoutes: {namespaces: {from: Same}}
-${extraListeners}`;
+${options.hostname === undefined ? "" : `    hostname: ${JSON.stringify(options.hostname)}\n`}    tls: {mode: Passthrough}
+${allowedRoutes === null ? "" : `    allowedRoutes: ${allowedRoutes}\n`}${options.extraListeners ?? ""}`;
 }
 
 export interface BackendRef {
   readonly name: string;
   readonly port: number;
   readonly weight?: number;
+  /** The Service's namespace when it is not the route's. */
+  readonly namespace?: string;
+  /** A Multi-Cluster Services ServiceImport instead of a Service. */
+  readonly serviceImport?: boolean;
 }
 
-export function tlsRouteYaml(namespace: string, name: string, gateway: string, hostnames: readonly string[], backends: readonly BackendRef[], apiVersion = "v1"): string {
-  const refs = backends.map((b) => `    - {name: ${b.name}, port: ${b.port}${b.weight === undefined ? "" : `, weight: ${b.weight}`}}`).join("\n");
+/** A route's parentRef: a Gateway, in the route's namespace unless `namespace` says otherwise. */
+export interface ParentRef {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly sectionName?: string;
+}
+
+function parentRefYaml(ref: ParentRef): string {
+  return `{name: ${ref.name}${ref.namespace === undefined ? "" : `, namespace: ${ref.namespace}`}${ref.sectionName === undefined ? "" : `, sectionName: ${ref.sectionName}`}}`;
+}
+
+/** A TLSRoute; `gateway` is the parent Gateway's name or a full ParentRef. */
+export function tlsRouteYaml(namespace: string, name: string, gateway: string | ParentRef, hostnames: readonly string[], backends: readonly BackendRef[], apiVersion = "v1"): string {
+  const refs = backends.map((b) => `    - {${b.serviceImport === true ? "group: multicluster.x-k8s.io, kind: ServiceImport, " : ""}name: ${b.name}${b.namespace === undefined ? "" : `, namespace: ${b.namespace}`}, port: ${b.port}${b.weight === undefined ? "" : `, weight: ${b.weight}`}}`).join("\n");
   return `apiVersion: gateway.networking.k8s.io/${apiVersion}
 kind: TLSRoute
 metadata: {name: ${name}, namespace: ${namespace}}
 spec:
-  parentRefs: [{name: ${gateway}}]
+  parentRefs: [${parentRefYaml(typeof gateway === "string" ? { name: gateway } : gateway)}]
   hostnames: [${hostnames.map((h) => JSON.stringify(h)).join(", ")}]
   rules:
   - backendRefs:
@@ -94,6 +123,33 @@ metadata:
 addressType: IPv4
 ports: [{name: tls, port: ${port}, protocol: TCP}]
 endpoints:${addresses.length === 0 ? " []" : `\n${endpoints}`}
+`;
+}
+
+/** serviceYaml and the EndpointSlice of its endpoints, as two YAML documents. */
+export function serviceWithEndpointsYaml(namespace: string, name: string, addresses: readonly string[], port = 443, targetPort = 8443): string {
+  return `${serviceYaml(namespace, name, port, targetPort)}---\n${endpointSliceYaml(namespace, name, addresses, targetPort)}`;
+}
+
+/** A ClusterSetIP ServiceImport with one port, 443 named tls. */
+export function serviceImportYaml(namespace: string, name: string): string {
+  return `apiVersion: multicluster.x-k8s.io/v1alpha1
+kind: ServiceImport
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  type: ClusterSetIP
+  ports: [{name: tls, port: 443, protocol: TCP}]
+`;
+}
+
+/** The EndpointSlice a Multi-Cluster Services controller would write for a ServiceImport. */
+export function importedEndpointSliceYaml(namespace: string, service: string, addresses: readonly string[], port: number): string {
+  return `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${service}-remote, namespace: ${namespace}, labels: {multicluster.kubernetes.io/service-name: ${service}}}
+addressType: IPv4
+ports: [{name: tls, port: ${port}}]
+endpoints: [${addresses.map((a) => `{addresses: ["${a}"]}`).join(", ")}]
 `;
 }
 
@@ -185,6 +241,25 @@ export async function waitRouteConditions(
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
   }
+}
+
+/**
+ * Waits until the object's status has condition `type` (with `statusReason`, e.g.
+ * "True/Programmed", when given) and returns the object.
+ */
+export async function waitObjectCondition(
+  cluster: Cluster,
+  resource: string,
+  namespace: string | undefined,
+  name: string,
+  type: string,
+  statusReason?: string,
+): Promise<KubeJson> {
+  return await eventually(`${resource} ${name} ${type}${statusReason === undefined ? "" : ` ${statusReason}`}`, async () => {
+    const object = await getObject(cluster, resource, namespace, name);
+    const seen = summary(object?.status?.conditions)[type];
+    return seen !== undefined && (statusReason === undefined || seen === statusReason) ? object : undefined;
+  });
 }
 
 /** Deletes what a test created in its namespace (no controller-manager would: namespaces never finish deleting). */

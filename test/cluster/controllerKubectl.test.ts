@@ -3,14 +3,16 @@
 // works, one whose backend is missing and one whose hostname matches no listener.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
 import {
   type ClusterProxy,
   CONTROLLER,
   deleteTestObjects,
-  endpointSliceYaml,
   gatewayClassYaml,
+  gatewayYaml,
   getObject,
-  serviceYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
   tlsRouteYaml,
   waitRouteConditions,
@@ -23,36 +25,18 @@ let proxy: ClusterProxy | undefined;
 
 beforeAll(async () => {
   cluster = await useCluster();
-  await cluster.createNamespaces(ns);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: courier
-  listeners:
-  - name: tls
-    port: 443
-    protocol: TLS
-    hostname: "*.kubectl.test"
-    tls: {mode: Passthrough}
-    allowedRoutes:
-      namespaces: {from: Same}
-      kinds: [{kind: TLSRoute}]
-`,
-      serviceYaml(ns, "db", 443, 8443),
-      // An address nobody listens on: status does not need a live endpoint.
-      endpointSliceYaml(ns, "db", ["198.18.255.254"], 8443),
-      tlsRouteYaml(ns, "good", "edge", ["db.kubectl.test"], [{ name: "db", port: 443 }]),
-      tlsRouteYaml(ns, "missing", "edge", ["cache.kubectl.test"], [{ name: "cache", port: 443 }]),
-      tlsRouteYaml(ns, "elsewhere", "edge", ["db.other.test"], [{ name: "db", port: 443 }]),
-    ].join("---\n"),
-  );
+  await applyScenario(cluster, [ns], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge", { hostname: "*.kubectl.test", allowedRoutes: "{namespaces: {from: Same}, kinds: [{kind: TLSRoute}]}" }),
+    // An address nobody listens on: status does not need a live endpoint.
+    serviceWithEndpointsYaml(ns, "db", ["198.18.255.254"]),
+    tlsRouteYaml(ns, "good", "edge", ["db.kubectl.test"], [{ name: "db", port: 443 }]),
+    tlsRouteYaml(ns, "missing", "edge", ["cache.kubectl.test"], [{ name: "cache", port: 443 }]),
+    tlsRouteYaml(ns, "elsewhere", "edge", ["db.other.test"], [{ name: "db", port: 443 }]),
+  ]);
   // What a load balancer in front of the proxy's Service would be reached at.
   proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns, extra: ["--gateway-address", GATEWAY_ADDRESS] });
-  await waitRouteConditions(cluster, ns, "good", { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" });
+  await waitRouteConditions(cluster, ns, "good", ROUTE_OK);
   await waitRouteConditions(cluster, ns, "missing", { Accepted: "True/Accepted", ResolvedRefs: "False/BackendNotFound" });
   await waitRouteConditions(cluster, ns, "elsewhere", { Accepted: "False/NoMatchingListenerHostname", ResolvedRefs: "True/ResolvedRefs" });
 }, 10 * 60_000);

@@ -3,32 +3,41 @@
 // ServiceImport CRD appears while Courier runs, and routes to ServiceImports work
 // without a restart.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
 import { landing } from "../helpers/tlsClient.ts";
-import { type ClusterProxy, deleteTestObjects, eventually, gatewayClassYaml, gatewayYaml, startClusterProxy, waitRouteConditions } from "./controllerKit.ts";
+import {
+  type ClusterProxy,
+  deleteTestObjects,
+  eventually,
+  gatewayClassYaml,
+  gatewayYaml,
+  importedEndpointSliceYaml,
+  ROUTE_OK,
+  serviceImportYaml,
+  startClusterProxy,
+  tlsRouteYaml,
+  waitRouteConditions,
+} from "./controllerKit.ts";
 
 const ns = `ctl-latecrd-${process.pid}`;
 const CRD = "serviceimports.multicluster.x-k8s.io";
 let cluster: Cluster;
 let crdYaml: string;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let pkiDir: string;
 let proxy: ClusterProxy | undefined;
 let address: string;
 
 beforeAll(async () => {
   cluster = await useCluster();
   crdYaml = readFileSync(join(dirname(cluster.kubectlPath), "crds/v1/multicluster.x-k8s.io_serviceimports.yaml"), "utf8");
-  pkiDir = mkdtempSync(join(tmpdir(), "courier-latecrd-pki-"));
-  pki = createPki(pkiDir);
-  net = await createBackendNet(1);
-  address = (await net.startBackend("imported-later", pki.issue("late", ["*.late.test"]), net.addresses[0]!, 8443)).address;
+  backends = await startClusterBackends("latecrd", [{ name: "imported-later", certName: "late", dnsNames: ["*.late.test"] }]);
+  pki = backends.pki;
+  address = backends.address["imported-later"]!;
   await cluster.createNamespaces(ns);
   const deleted = await cluster.kubectl(["delete", "crd", CRD, "--ignore-not-found", "--wait=true"]);
   expect(deleted.code).toBe(0);
@@ -44,8 +53,7 @@ afterAll(async () => {
     // The cluster keeps its ServiceImport CRD for whoever runs next.
     await cluster.apply(crdYaml);
   }
-  await net?.close();
-  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+  await backends?.close();
 });
 
 describe("a CRD installed while Courier runs", () => {
@@ -61,36 +69,18 @@ describe("a CRD installed while Courier runs", () => {
       async () =>
         cluster
           .apply(
-            `apiVersion: multicluster.x-k8s.io/v1alpha1
-kind: ServiceImport
-metadata: {name: db, namespace: ${ns}}
-spec:
-  type: ClusterSetIP
-  ports: [{name: tls, port: 443, protocol: TCP}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: db-remote, namespace: ${ns}, labels: {multicluster.kubernetes.io/service-name: db}}
-addressType: IPv4
-ports: [{name: tls, port: 8443}]
-endpoints: [{addresses: ["${address}"]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: TLSRoute
-metadata: {name: db, namespace: ${ns}}
-spec:
-  parentRefs: [{name: edge}]
-  hostnames: [db.late.test]
-  rules:
-  - backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: db, port: 443}]
-`,
+            [
+              serviceImportYaml(ns, "db"),
+              importedEndpointSliceYaml(ns, "db", [address], 8443),
+              tlsRouteYaml(ns, "db", "edge", ["db.late.test"], [{ name: "db", port: 443, serviceImport: true }]),
+            ].join("---\n"),
           )
           .then(() => true),
       30_000,
       500,
     );
     // Courier looks for newly served APIs every 20 s.
-    await waitRouteConditions(cluster, ns, "db", { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" }, undefined, 60_000).catch(async (error: unknown) => {
+    await waitRouteConditions(cluster, ns, "db", ROUTE_OK, undefined, 60_000).catch(async (error: unknown) => {
       throw new Error(`${String(error)}\nproxy logs:\n${proxy!.process.logs().split("\n").slice(-15).join("\n")}`);
     });
     expect(await landing(proxy!.port(443), "db.late.test", pki.ca)).toBe("imported-later");

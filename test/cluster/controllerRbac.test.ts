@@ -3,25 +3,25 @@
 // must watch everything, win the Lease, write every status and route traffic. Any
 // "forbidden" here is a gap in the construct's RBAC (src/courierRbac.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
 import { landing } from "../helpers/tlsClient.ts";
 import {
   type ClusterProxy,
   deleteTestObjects,
-  endpointSliceYaml,
-  eventually,
   gatewayClassYaml,
   gatewayYaml,
   getObject,
-  serviceYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
   summary,
   tlsRouteYaml,
+  waitObjectCondition,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
@@ -31,30 +31,23 @@ const PROXY_NAMESPACE = "courier-system";
 const ns = `ctl-rbac-${process.pid}`;
 
 let cluster: Cluster;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let pkiDir: string;
 let proxy: ClusterProxy | undefined;
 let tokenKubeconfig: string;
 
 beforeAll(async () => {
   cluster = await useCluster();
-  pkiDir = mkdtempSync(join(tmpdir(), "courier-rbac-pki-"));
-  pki = createPki(pkiDir);
-  net = await createBackendNet(1);
-  const backend = await net.startBackend("rbac-backend", pki.issue("rbac", ["db.rbac.test"]), net.addresses[0]!, 8443);
-  await cluster.createNamespaces(ns, PROXY_NAMESPACE);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      gatewayYaml(ns, "edge"),
-      serviceYaml(ns, "db", 443, 8443),
-      endpointSliceYaml(ns, "db", [backend.address], 8443),
-      tlsRouteYaml(ns, "db", "edge", ["db.rbac.test"], [{ name: "db", port: 443 }]),
-      // A route to another namespace's Service, so ReferenceGrants are read too.
-      tlsRouteYaml(ns, "cross", "edge", ["cross.rbac.test"], [{ name: "db", port: 443 }]).replace("{name: db, port: 443}", `{name: db, namespace: ${PROXY_NAMESPACE}, port: 443}`),
-    ].join("---\n"),
-  );
+  backends = await startClusterBackends("rbac", [{ name: "rbac-backend", certName: "rbac", dnsNames: ["db.rbac.test"] }]);
+  pki = backends.pki;
+  await applyScenario(cluster, [ns, PROXY_NAMESPACE], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge"),
+    serviceWithEndpointsYaml(ns, "db", [backends.address["rbac-backend"]!]),
+    tlsRouteYaml(ns, "db", "edge", ["db.rbac.test"], [{ name: "db", port: 443 }]),
+    // A route to another namespace's Service, so ReferenceGrants are read too.
+    tlsRouteYaml(ns, "cross", "edge", ["cross.rbac.test"], [{ name: "db", namespace: PROXY_NAMESPACE, port: 443 }]),
+  ]);
   const token = await cluster.mintToken({ namespace: PROXY_NAMESPACE, name: `courier-rbac-${process.pid}`, rbac: readFileSync(DIST, "utf8") });
   tokenKubeconfig = token.kubeconfig;
   proxy = await startClusterProxy(token.kubeconfig, { leaseNamespace: PROXY_NAMESPACE });
@@ -66,8 +59,7 @@ afterAll(async () => {
     await deleteTestObjects(cluster, ns);
     await cluster.kubectl(["delete", "serviceaccount", "-n", PROXY_NAMESPACE, `courier-rbac-${process.pid}`, "--ignore-not-found"]);
   }
-  await net?.close();
-  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+  await backends?.close();
 });
 
 describe("Courier with only the synthesized RBAC", () => {
@@ -80,17 +72,11 @@ describe("Courier with only the synthesized RBAC", () => {
 
   test("it wins the Lease in its namespace and writes route, Gateway and GatewayClass status", async () => {
     await proxy!.process.waitForLog(/became the status writer/, 30_000);
-    await waitRouteConditions(cluster, ns, "db", { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" });
+    await waitRouteConditions(cluster, ns, "db", ROUTE_OK);
     await waitRouteConditions(cluster, ns, "cross", { Accepted: "True/Accepted", ResolvedRefs: "False/RefNotPermitted" });
-    const gateway = await eventually("Gateway status", async () => {
-      const g = await getObject(cluster, "gateway", ns, "edge");
-      return summary(g?.status?.conditions).Programmed === "True/Programmed" ? g : undefined;
-    });
+    const gateway = await waitObjectCondition(cluster, "gateway", ns, "edge", "Programmed", "True/Programmed");
     expect(summary(gateway.status?.conditions)).toEqual({ Accepted: "True/Accepted", Programmed: "True/Programmed" });
-    const gatewayClass = await eventually("GatewayClass status", async () => {
-      const c = await getObject(cluster, "gatewayclass", undefined, "courier");
-      return summary(c?.status?.conditions).SupportedVersion !== undefined ? c : undefined;
-    });
+    const gatewayClass = await waitObjectCondition(cluster, "gatewayclass", undefined, "courier", "SupportedVersion");
     expect(summary(gatewayClass.status?.conditions)).toEqual({ Accepted: "True/Accepted", SupportedVersion: "True/SupportedVersion" });
     const lease = await getObject(cluster, "lease", PROXY_NAMESPACE, "courier-status-writer");
     expect(String((lease?.spec as { holderIdentity?: string }).holderIdentity)).toContain(String(proxy!.process.pid));

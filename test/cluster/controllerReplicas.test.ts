@@ -3,37 +3,32 @@
 // at its next attempt when the leader hands the Lease back (SIGTERM), after the lease duration when it
 // dies without a word (SIGKILL). Takeover times are printed, not asserted.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
 import { landing } from "../helpers/tlsClient.ts";
 import {
   type ClusterProxy,
   deleteTestObjects,
-  endpointSliceYaml,
   eventually,
   gatewayClassYaml,
   gatewayYaml,
   getObject,
-  serviceYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
   tlsRouteYaml,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
 const ns = `ctl-replicas-${process.pid}`;
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 const LEADER = /became the status writer/;
 const WROTE = /DEBUG status written/;
 
 let cluster: Cluster;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let pkiDir: string;
-let backendAddress: string;
 const replicas: ClusterProxy[] = [];
 
 async function startReplica(): Promise<ClusterProxy> {
@@ -63,19 +58,15 @@ async function addRoute(name: string): Promise<void> {
 
 beforeAll(async () => {
   cluster = await useCluster();
-  pkiDir = mkdtempSync(join(tmpdir(), "courier-replicas-pki-"));
-  pki = createPki(pkiDir);
-  net = await createBackendNet(1);
-  backendAddress = (await net.startBackend("replicated", pki.issue("db", ["*.replicas.test"]), net.addresses[0]!, 8443)).address;
-  await cluster.createNamespaces(ns);
-  await cluster.apply([gatewayClassYaml(), gatewayYaml(ns, "edge"), serviceYaml(ns, "db", 443, 8443), endpointSliceYaml(ns, "db", [backendAddress], 8443)].join("---\n"));
+  backends = await startClusterBackends("replicas", [{ name: "replicated", certName: "db", dnsNames: ["*.replicas.test"] }]);
+  pki = backends.pki;
+  await applyScenario(cluster, [ns], [gatewayClassYaml(), gatewayYaml(ns, "edge"), serviceWithEndpointsYaml(ns, "db", [backends.address.replicated!])]);
 }, 10 * 60_000);
 
 afterAll(async () => {
   for (const replica of replicas) await replica.process.stop();
   if (cluster !== undefined) await deleteTestObjects(cluster, ns);
-  await net?.close();
-  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+  await backends?.close();
 });
 
 describe("two replicas", () => {

@@ -4,52 +4,41 @@
 // and lastTransitionTime moves only when a condition's status does.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
 import {
   type ClusterProxy,
   CONTROLLER,
   deleteTestObjects,
   endpointSliceYaml,
   gatewayClassYaml,
+  gatewayYaml,
   getObject,
   type KubeJson,
+  ROUTE_OK,
   routeParentsOf,
+  serviceWithEndpointsYaml,
   serviceYaml,
   startClusterProxy,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
 const ns = `ctl-status-${process.pid}`;
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 const OTHER = "example.com/other-controller";
 let cluster: Cluster;
 let proxy: ClusterProxy | undefined;
 
 beforeAll(async () => {
   cluster = await useCluster();
-  await cluster.createNamespaces(ns);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      `apiVersion: gateway.networking.k8s.io/v1
+  await applyScenario(cluster, [ns], [
+    gatewayClassYaml(),
+    `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: other-${process.pid}}
 spec: {controllerName: ${OTHER}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: courier
-  listeners: [{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: theirs, namespace: ${ns}}
-spec:
-  gatewayClassName: other-${process.pid}
-  listeners: [{name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}]
----
-apiVersion: gateway.networking.k8s.io/v1
+`,
+    gatewayYaml(ns, "edge", { allowedRoutes: null }),
+    gatewayYaml(ns, "theirs", { allowedRoutes: null, gatewayClassName: `other-${process.pid}` }),
+    `apiVersion: gateway.networking.k8s.io/v1
 kind: TLSRoute
 metadata: {name: shared, namespace: ${ns}}
 spec:
@@ -58,10 +47,8 @@ spec:
   rules:
   - backendRefs: [{name: db, port: 443}]
 `,
-      serviceYaml(ns, "db", 443, 8443),
-      endpointSliceYaml(ns, "db", ["198.18.255.253"], 8443),
-    ].join("---\n"),
-  );
+    serviceWithEndpointsYaml(ns, "db", ["198.18.255.253"]),
+  ]);
   proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns, extra: ["--log-level", "debug"] });
   await waitRouteConditions(cluster, ns, "shared", ROUTE_OK);
 }, 10 * 60_000);

@@ -5,71 +5,62 @@
 // the API are timed from the write to the first new connection routed the new way
 // (printed, not asserted) while an established stream keeps flowing untouched.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
 import { KubeClient } from "../../proxy/kube/client.ts";
 import { loadKubeconfig } from "../../proxy/kube/credentials.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
-import { isRefused, landing, openTls, type TlsSession } from "../helpers/tlsClient.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
+import { echoLine as echo } from "../helpers/echoLine.ts";
+import type { BackendNet } from "../helpers/netnsBackends.ts";
+import { isRefused, landing, openTls } from "../helpers/tlsClient.ts";
 import {
   type ClusterProxy,
   deleteTestObjects,
-  endpointSliceYaml,
-  eventually,
   gatewayClassYaml,
   gatewayYaml,
-  getObject,
   percentile,
-  serviceYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
-  summary,
   tlsRouteYaml,
+  waitObjectCondition,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
 const ns = `ctl-traffic-${process.pid}`;
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 // Enough for a p99 that is not simply the maximum of a handful.
 const SAMPLES = 100;
 
 let cluster: Cluster;
+let backends: ClusterBackends | undefined;
 let net: BackendNet;
 let pki: Pki;
-let pkiDir: string;
 let proxy: ClusterProxy | undefined;
 let api: KubeClient;
-const address: Record<string, string> = {};
+let address: Readonly<Record<string, string>>;
 
 beforeAll(async () => {
   cluster = await useCluster();
   api = new KubeClient(loadKubeconfig(cluster.kubeconfig));
-  pkiDir = mkdtempSync(join(tmpdir(), "courier-traffic-pki-"));
-  pki = createPki(pkiDir);
-  net = await createBackendNet(3);
   const names = ["alpha", "beta", "gamma"];
-  for (const [i, name] of names.entries()) {
-    // Each backend's certificate names the backend too, so the client can tell whose it verified.
-    const cert = pki.issue(name, ["*.traffic.test", `${name}.backend.test`]);
-    const backend = await net.startBackend(name, cert, net.addresses[i]!, 8443);
-    address[name] = backend.address;
-  }
-  await cluster.createNamespaces(ns);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      gatewayYaml(ns, "edge"),
-      ...names.flatMap((name) => [serviceYaml(ns, `svc-${name}`, 443, 8443), endpointSliceYaml(ns, `svc-${name}`, [address[name]!], 8443)]),
-      tlsRouteYaml(ns, "app", "edge", ["app.traffic.test"], [{ name: "svc-alpha", port: 443 }]),
-      tlsRouteYaml(ns, "split", "edge", ["split.traffic.test"], [
-        { name: "svc-alpha", port: 443, weight: 1 },
-        { name: "svc-beta", port: 443, weight: 0 },
-      ]),
-      tlsRouteYaml(ns, "scaled", "edge", ["scaled.traffic.test"], [{ name: "svc-gamma", port: 443 }]),
-    ].join("---\n"),
+  // Each backend's certificate names the backend too, so the client can tell whose it verified.
+  backends = await startClusterBackends(
+    "traffic",
+    names.map((name) => ({ name, dnsNames: ["*.traffic.test", `${name}.backend.test`] })),
   );
+  ({ net, pki, address } = backends);
+  await applyScenario(cluster, [ns], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge"),
+    ...names.map((name) => serviceWithEndpointsYaml(ns, `svc-${name}`, [address[name]!])),
+    tlsRouteYaml(ns, "app", "edge", ["app.traffic.test"], [{ name: "svc-alpha", port: 443 }]),
+    tlsRouteYaml(ns, "split", "edge", ["split.traffic.test"], [
+      { name: "svc-alpha", port: 443, weight: 1 },
+      { name: "svc-beta", port: 443, weight: 0 },
+    ]),
+    tlsRouteYaml(ns, "scaled", "edge", ["scaled.traffic.test"], [{ name: "svc-gamma", port: 443 }]),
+  ]);
   proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns });
   for (const route of ["app", "split", "scaled"]) await waitRouteConditions(cluster, ns, route, ROUTE_OK);
 }, 10 * 60_000);
@@ -77,8 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.process.stop();
   if (cluster !== undefined) await deleteTestObjects(cluster, ns);
-  await net?.close();
-  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+  await backends?.close();
 });
 
 /** Opens new connections until one greets with `backend`; returns ms since `since`. */
@@ -109,24 +99,6 @@ async function patchSlice(service: string, addresses: readonly string[]): Promis
     { endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true } })) },
     "application/merge-patch+json",
   );
-}
-
-/** Sends a line on an echoing session and waits for it to come back. */
-async function echo(session: TlsSession, line: string): Promise<string> {
-  return await new Promise<string>((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`no echo of ${line}`)), 5_000);
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString("latin1");
-      if (text.includes("\n")) {
-        clearTimeout(timer);
-        session.socket.off("data", onData);
-        resolve(text.trim());
-      }
-    };
-    session.socket.on("data", onData);
-    session.socket.write(`${line}\n`);
-  });
 }
 
 function report(what: string, samples: readonly number[]): void {
@@ -226,10 +198,7 @@ spec:
       ].join("---\n"),
     );
     await waitRouteConditions(cluster, ns, "bound", ROUTE_OK);
-    const gateway = await eventually("bound Gateway programmed", async () => {
-      const g = await getObject(cluster, "gateway", ns, "bound");
-      return summary(g?.status?.conditions).Programmed === "True/Programmed" ? g : undefined;
-    });
+    const gateway = await waitObjectCondition(cluster, "gateway", ns, "bound", "Programmed", "True/Programmed");
     expect(gateway.status?.addresses).toEqual([{ type: "IPAddress", value: net.hostAddress }]);
     const session = await openTls(proxy!.port(443), "bound.traffic.test", pki.ca, net.hostAddress);
     expect(await session.firstLine).toBe("beta");

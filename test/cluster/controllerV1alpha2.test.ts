@@ -3,23 +3,23 @@
 // Courier discovers that, routes those routes and writes their status on v1alpha2.
 // The v1 bundle is put back afterwards for the other tests of the run.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPki, type Pki } from "../../demo/pki.ts";
+import type { Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
+import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
+import { applyScenario } from "../helpers/clusterScenario.ts";
 import { isRefused, landing } from "../helpers/tlsClient.ts";
 import {
   type ClusterProxy,
   deleteTestObjects,
-  endpointSliceYaml,
   eventually,
   gatewayClassYaml,
-  getObject,
-  serviceYaml,
+  gatewayYaml,
+  ROUTE_OK,
+  serviceWithEndpointsYaml,
   startClusterProxy,
   summary,
+  tlsRouteYaml,
+  waitObjectCondition,
   waitRouteConditions,
 } from "./controllerKit.ts";
 
@@ -27,41 +27,27 @@ const ns = `ctl-v1alpha2-${process.pid}`;
 const other = `ctl-v1alpha2-other-${process.pid}`;
 const ROUTES = "tlsroutes.v1alpha2.gateway.networking.k8s.io";
 let cluster: Cluster;
-let net: BackendNet;
+let backends: ClusterBackends | undefined;
 let pki: Pki;
-let pkiDir: string;
 let proxy: ClusterProxy | undefined;
 
 beforeAll(async () => {
   cluster = await useCluster();
   await cluster.installCrds("v1alpha2");
-  pkiDir = mkdtempSync(join(tmpdir(), "courier-v1alpha2-pki-"));
-  pki = createPki(pkiDir);
-  net = await createBackendNet(3);
-  const addresses: string[] = [];
-  for (const [i, name] of ["one", "two", "far"].entries()) {
-    addresses.push((await net.startBackend(name, pki.issue(name, ["*.old.test"]), net.addresses[i]!, 8443)).address);
-  }
-  await cluster.createNamespaces(ns, other);
-  await cluster.apply(
-    [
-      gatewayClassYaml(),
-      `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: courier
-  listeners:
-  - {name: tls, port: 443, protocol: TLS, hostname: "*.old.test", tls: {mode: Passthrough}}
-`,
-      serviceYaml(ns, "one", 443, 8443),
-      endpointSliceYaml(ns, "one", [addresses[0]!], 8443),
-      serviceYaml(ns, "two", 443, 8443),
-      endpointSliceYaml(ns, "two", [addresses[1]!], 8443),
-      serviceYaml(other, "far", 443, 8443),
-      endpointSliceYaml(other, "far", [addresses[2]!], 8443),
-      // v1alpha2 only: no hostnames at all (the listener's apply), and two rules.
-      `apiVersion: gateway.networking.k8s.io/v1alpha2
+  backends = await startClusterBackends(
+    "v1alpha2",
+    ["one", "two", "far"].map((name) => ({ name, dnsNames: ["*.old.test"] })),
+  );
+  pki = backends.pki;
+  const at = backends.address;
+  await applyScenario(cluster, [ns, other], [
+    gatewayClassYaml(),
+    gatewayYaml(ns, "edge", { hostname: "*.old.test", allowedRoutes: null }),
+    serviceWithEndpointsYaml(ns, "one", [at.one!]),
+    serviceWithEndpointsYaml(ns, "two", [at.two!]),
+    serviceWithEndpointsYaml(other, "far", [at.far!]),
+    // v1alpha2 only: no hostnames at all (the listener's apply), and two rules.
+    `apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TLSRoute
 metadata: {name: any, namespace: ${ns}}
 spec:
@@ -70,17 +56,8 @@ spec:
   - backendRefs: [{name: one, port: 443}]
   - backendRefs: [{name: two, port: 443}]
 `,
-      `apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: far, namespace: ${ns}}
-spec:
-  parentRefs: [{name: edge}]
-  hostnames: [far.old.test]
-  rules:
-  - backendRefs: [{name: far, namespace: ${other}, port: 443}]
-`,
-    ].join("---\n"),
-  );
+    tlsRouteYaml(ns, "far", "edge", ["far.old.test"], [{ name: "far", namespace: other, port: 443 }], "v1alpha2"),
+  ]);
   proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: ns });
 }, 10 * 60_000);
 
@@ -91,8 +68,7 @@ afterAll(async () => {
     await deleteTestObjects(cluster, other);
     await cluster.installCrds("v1");
   }
-  await net?.close();
-  if (pkiDir !== undefined) rmSync(pkiDir, { recursive: true, force: true });
+  await backends?.close();
 }, 5 * 60_000);
 
 describe("v1alpha2-only cluster (Gateway API v1.3.0)", () => {
@@ -105,12 +81,9 @@ describe("v1alpha2-only cluster (Gateway API v1.3.0)", () => {
   });
 
   test("status is written on v1alpha2: a hostname-less two-rule route is Accepted with ResolvedRefs", async () => {
-    const route = await waitRouteConditions(cluster, ns, "any", { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" }, ROUTES);
+    const route = await waitRouteConditions(cluster, ns, "any", ROUTE_OK, ROUTES);
     expect(route.metadata.generation).toBe(1);
-    const gatewayClass = await eventually("GatewayClass SupportedVersion", async () => {
-      const c = await getObject(cluster, "gatewayclass", undefined, "courier");
-      return summary(c?.status?.conditions).SupportedVersion !== undefined ? c : undefined;
-    });
+    const gatewayClass = await waitObjectCondition(cluster, "gatewayclass", undefined, "courier", "SupportedVersion");
     expect(summary(gatewayClass.status?.conditions).SupportedVersion).toBe("True/SupportedVersion");
   });
 
@@ -132,7 +105,7 @@ spec:
   from: [{group: gateway.networking.k8s.io, kind: TLSRoute, namespace: ${ns}}]
   to: [{group: "", kind: Service, name: far}]
 `);
-    await waitRouteConditions(cluster, ns, "far", { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" }, ROUTES);
+    await waitRouteConditions(cluster, ns, "far", ROUTE_OK, ROUTES);
     expect(await eventually("far reached", async () => ((await landing(proxy!.port(443), "far.old.test", pki.ca)) === "far" ? true : undefined))).toBe(true);
     await cluster.kubectl(["delete", "referencegrants.v1beta1.gateway.networking.k8s.io", "-n", other, "let-in"]);
     await waitRouteConditions(cluster, ns, "far", { Accepted: "True/Accepted", ResolvedRefs: "False/RefNotPermitted" }, ROUTES);

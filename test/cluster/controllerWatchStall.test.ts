@@ -6,7 +6,7 @@
 // while new ones work; the idle timeout is shortened here (150 s in the product,
 // two and a half times the API server's one-minute bookmark interval).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClient } from "../../proxy/kube/client.ts";
@@ -14,7 +14,8 @@ import { loadKubeconfig } from "../../proxy/kube/credentials.ts";
 import { Informer } from "../../proxy/kube/informer.ts";
 import { Logger } from "../../proxy/log.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
-import { startTcpRelay, type TcpRelay } from "../helpers/tcpRelay.ts";
+import { startApiRelay } from "../helpers/apiRelay.ts";
+import type { TcpRelay } from "../helpers/tcpRelay.ts";
 import { eventually } from "./controllerKit.ts";
 
 const ns = `ctl-watchstall-${process.pid}`;
@@ -28,12 +29,10 @@ const logLines: string[] = [];
 beforeAll(async () => {
   cluster = await useCluster();
   await cluster.createNamespaces(ns);
-  const server = new URL(cluster.server);
-  relay = await startTcpRelay(server.hostname, Number(server.port));
   dir = mkdtempSync(join(tmpdir(), "courier-watchstall-"));
-  const kubeconfig = join(dir, "relayed.kubeconfig");
-  writeFileSync(kubeconfig, readFileSync(cluster.kubeconfig, "utf8").replaceAll(cluster.server, `https://127.0.0.1:${relay.port}`));
-  const client = new KubeClient(loadKubeconfig(kubeconfig));
+  const relayed = await startApiRelay(cluster, dir);
+  relay = relayed.relay;
+  const client = new KubeClient(loadKubeconfig(relayed.kubeconfig));
   const log = new Logger("debug", (line) => logLines.push(line));
   informer = new Informer(client, { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true }, () => {}, log, Math.random, IDLE_MS);
   informer.start();

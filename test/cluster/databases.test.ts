@@ -5,24 +5,31 @@
 // namespace because the API server refuses loopback endpoint addresses.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createPki, type Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
 import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freeOffset } from "../helpers/portOffset.ts";
 import { conninfo, psql, startPostgres, type PostgresServer } from "../helpers/postgres.ts";
-import { startProxy, type ProxyProcess } from "../helpers/proxyProcess.ts";
 import { redisCli, redisTlsArgs, startRedis, type RedisServer } from "../helpers/redis.ts";
-import { endpointSliceYaml, gatewayClassYaml, getObject, summary, waitRouteConditions } from "./controllerKit.ts";
+import {
+  type ClusterProxy,
+  endpointSliceYaml,
+  gatewayClassYaml,
+  getObject,
+  ROUTE_OK,
+  serviceYaml,
+  startClusterProxy,
+  summary,
+  waitRouteConditions,
+} from "./controllerKit.ts";
 
 const DIST = resolve(import.meta.dir, "../../dist");
 const PG_HOST = "postgres.database.svc.cluster.local";
 const REDIS_HOST = "redis.cache.svc.cluster.local";
 const PG_PORT = 5432;
 const REDIS_PORT = 6379;
-const ROUTE_OK = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 const LEASE_NAMESPACE = `db-lease-${process.pid}`;
 
 let cluster: Cluster;
@@ -31,34 +38,8 @@ let dir: string;
 let pki: Pki;
 let postgres: PostgresServer | undefined;
 let redis: RedisServer | undefined;
-let proxy: ProxyProcess | undefined;
+let proxy: ClusterProxy | undefined;
 let offset: number;
-
-/** A Service without a selector on `port`, the way the application's chart would define it (minus the pods). */
-function serviceYaml(namespace: string, name: string, port: number): string {
-  return `apiVersion: v1
-kind: Service
-metadata: {name: ${name}, namespace: ${namespace}}
-spec:
-  ports: [{name: tls, port: ${port}, targetPort: ${port}, protocol: TCP}]
-`;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once("error", () => done(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
-  });
-}
-
-async function freeOffset(): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const candidate = (await freePort()) - PG_PORT;
-    if (REDIS_PORT + candidate <= 65535 && (await portIsFree(REDIS_PORT + candidate))) return candidate;
-  }
-  throw new Error("no port offset with both ports free");
-}
 
 beforeAll(async () => {
   cluster = await useCluster();
@@ -77,20 +58,21 @@ beforeAll(async () => {
       gatewayClassYaml(),
       readFileSync(join(DIST, "postgres.k8s.yaml"), "utf8"),
       readFileSync(join(DIST, "redis.k8s.yaml"), "utf8"),
-      serviceYaml("database", "postgres", PG_PORT),
+      // Services without a selector, the way the application's chart would define them (minus the pods).
+      serviceYaml("database", "postgres", PG_PORT, PG_PORT),
       endpointSliceYaml("database", "postgres", [postgres.host], PG_PORT),
-      serviceYaml("cache", "redis", REDIS_PORT),
+      serviceYaml("cache", "redis", REDIS_PORT, REDIS_PORT),
       endpointSliceYaml("cache", "redis", [redis.host], REDIS_PORT),
     ].join("\n---\n"),
   );
-  offset = await freeOffset();
-  proxy = await startProxy(["--kubeconfig", cluster.kubeconfig, "--port-offset", String(offset), "--listen-address", "127.0.0.1", "--lease-namespace", LEASE_NAMESPACE], 60_000);
+  offset = await freeOffset([PG_PORT, REDIS_PORT]);
+  proxy = await startClusterProxy(cluster.kubeconfig, { leaseNamespace: LEASE_NAMESPACE, offset });
   await waitRouteConditions(cluster, "database", "postgres", ROUTE_OK);
   await waitRouteConditions(cluster, "cache", "redis", ROUTE_OK);
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await proxy?.stop();
+  await proxy?.process.stop();
   if (cluster !== undefined) {
     // Only what this file created; the namespaces stay (nothing would finish deleting them).
     await cluster.kubectl(["delete", "-n", "database", "--ignore-not-found", "--wait=false", "tlsroute.gateway.networking.k8s.io/postgres", "service/postgres", "endpointslice/postgres-1"]);
@@ -115,13 +97,13 @@ describe("dist/ database charts on the real API server", () => {
     const result = await psql(conninfo(PG_HOST, PG_PORT + offset, pki.caFile), "SELECT current_setting('cluster_name'), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("cluster-postgres|t");
-    await proxy!.waitForLog(new RegExp(`INFO  routed .*sni=${PG_HOST} route=database/postgres .*endpoint=${postgres!.host}:${PG_PORT} postgres=true`));
+    await proxy!.process.waitForLog(new RegExp(`INFO  routed .*sni=${PG_HOST} route=database/postgres .*endpoint=${postgres!.host}:${PG_PORT} postgres=true`));
   });
 
   test("redis-cli reaches Redis through the Gateway on port 6379", async () => {
     const connection = redisTlsArgs(REDIS_HOST, REDIS_PORT + offset, pki.caFile);
     expect((await redisCli(connection, ["SET", "greeting", "hello from the cluster"])).stdout).toBe("OK\n");
     expect((await redisCli(connection, ["GET", "greeting"])).stdout).toBe("hello from the cluster\n");
-    await proxy!.waitForLog(new RegExp(`INFO  routed .*sni=${REDIS_HOST} route=cache/redis .*endpoint=${redis!.host}:${REDIS_PORT}`));
+    await proxy!.process.waitForLog(new RegExp(`INFO  routed .*sni=${REDIS_HOST} route=cache/redis .*endpoint=${redis!.host}:${REDIS_PORT}`));
   });
 });

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
+import { gatewayYaml, tlsRouteYaml } from "./controllerKit.ts";
 
 const distDir = resolve(import.meta.dir, "../../dist");
 const distFiles = readdirSync(distDir).filter((f) => f.endsWith(".yaml")).sort();
@@ -29,26 +30,10 @@ beforeAll(async () => {
 
 test("a passthrough Gateway and a TLSRoute written here are accepted", async () => {
   const out = await cluster.apply(
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: default}
-spec:
-  gatewayClassName: courier
-  listeners:
-  - name: tls
-    port: 443
-    protocol: TLS
-    tls: {mode: Passthrough}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: TLSRoute
-metadata: {name: db, namespace: default}
-spec:
-  parentRefs: [{name: edge, sectionName: tls}]
-  hostnames: ["db.example.com", "*.db.example.com"]
-  rules:
-  - backendRefs: [{name: postgres, port: 5432}]
-`,
+    [
+      gatewayYaml("default", "edge", { allowedRoutes: null }),
+      tlsRouteYaml("default", "db", { name: "edge", sectionName: "tls" }, ["db.example.com", "*.db.example.com"], [{ name: "postgres", port: 5432 }]),
+    ].join("---\n"),
     { dryRun: true },
   );
   expect(out).toContain("gateway.gateway.networking.k8s.io/edge serverside-applied (server dry run)");

@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { clusterBinary } from "../helpers/cluster.ts";
+import { processAlive } from "../helpers/processAlive.ts";
 
 interface Info {
   readonly pid: number;
@@ -23,15 +24,6 @@ async function courierCluster(args: readonly string[]): Promise<string> {
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   if (code !== 0) throw new Error(`courier-cluster ${args.join(" ")}: ${stderr}`);
   return stdout;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function portOpen(server: string): Promise<boolean> {
@@ -71,7 +63,7 @@ test("up twice reuses one cluster; down ends the process, frees the port and rem
   expect((JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as Info).pid).toBe(info.pid);
 
   await courierCluster(["down", "--dir", dir]);
-  expect(await eventually(() => !alive(info.pid), 5_000)).toBe(true);
+  expect(await eventually(() => !processAlive(info.pid), 5_000)).toBe(true);
   expect(await portOpen(info.server)).toBe(false);
   expect(existsSync(dir)).toBe(false);
   rmSync(dirname(dir), { recursive: true, force: true });
@@ -82,11 +74,11 @@ test("a cluster whose owner process is gone stops and removes its files", async 
   const owner = Bun.spawn(["sleep", "600"]);
   await courierCluster(["up", "--dir", dir, "--crds", "none", "--owner-pid", String(owner.pid)]);
   const info = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as Info;
-  expect(alive(info.pid)).toBe(true);
+  expect(processAlive(info.pid)).toBe(true);
 
   owner.kill("SIGKILL");
   await owner.exited;
-  expect(await eventually(() => !alive(info.pid), 5_000)).toBe(true);
+  expect(await eventually(() => !processAlive(info.pid), 5_000)).toBe(true);
   expect(await portOpen(info.server)).toBe(false);
   expect(existsSync(dir)).toBe(false);
   rmSync(dirname(dir), { recursive: true, force: true });

@@ -4,13 +4,12 @@
 // EndpointSlices of Service database/postgres:5432 and cache/redis:6379.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createPki, type Pki } from "../../demo/pki.ts";
 import { stringify } from "yaml";
 import { endpointsDocument } from "../helpers/manifests.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freeOffset } from "../helpers/portOffset.ts";
 import { conninfo, psql, startPostgres, type PostgresServer } from "../helpers/postgres.ts";
 import { startProxy, type ProxyProcess } from "../helpers/proxyProcess.ts";
 import { redisCli, redisTlsArgs, startRedis, type RedisServer } from "../helpers/redis.ts";
@@ -30,24 +29,6 @@ let redis: RedisServer;
 let proxy: ProxyProcess;
 let offset: number;
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once("error", () => done(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
-  });
-}
-
-/** An offset that moves both Gateway ports onto free loopback ports. */
-async function freeOffset(): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const port = await freePort();
-    const candidate = port - PG_PORT;
-    if (REDIS_PORT + candidate <= 65535 && (await portIsFree(REDIS_PORT + candidate))) return candidate;
-  }
-  throw new Error("no port offset with both ports free");
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "courier-dist-db-"));
   pki = createPki(join(dir, "pki"));
@@ -64,7 +45,8 @@ beforeAll(async () => {
     { namespace: "database", name: "postgres", port: PG_PORT, endpoints: [`${postgres.host}:${postgres.port}`] },
     { namespace: "cache", name: "redis", port: REDIS_PORT, endpoints: [`${redis.host}:${redis.port}`] },
   ])));
-  offset = await freeOffset();
+  // Moves both Gateway ports onto free loopback ports.
+  offset = await freeOffset([PG_PORT, REDIS_PORT]);
   proxy = await startProxy(["--manifests", manifests, "--endpoints", endpoints, "--port-offset", String(offset), "--listen-address", "127.0.0.1"]);
 }, 120_000);
 

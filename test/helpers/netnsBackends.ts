@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import type { IssuedCert } from "../../demo/pki.ts";
+import { processAlive } from "./processAlive.ts";
 
 export interface NetnsBackend {
   readonly name: string;
@@ -38,21 +39,12 @@ function ip(args: readonly string[]): void {
   if (run.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${run.stderr.trim()}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Namespaces of earlier runs whose process died before cleaning up (ours by name only). */
 function removeStaleNamespaces(): void {
   const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
   for (const line of list.split("\n")) {
     const match = /^(courier-test-(\d+)(?:-\d+)?)\b/.exec(line);
-    if (match !== null && !alive(Number(match[2]))) spawnSync("ip", ["netns", "del", match[1]!]);
+    if (match !== null && !processAlive(Number(match[2]))) spawnSync("ip", ["netns", "del", match[1]!]);
   }
 }
 
