@@ -89,8 +89,13 @@ func installBundle(ctx context.Context, kubeconfig, dir string, reset bool) erro
 		return err
 	}
 	// kubectl caches discovery for hours; after a bundle swap it would still
-	// look for the versions that are gone.
-	return os.RemoveAll(kubectlCacheDir())
+	// look for the versions that are gone. A kubectl of another cluster may be
+	// writing there at this moment: failing to clear it is worth a warning, not
+	// a failed start.
+	if err := os.RemoveAll(kubectlCacheDir()); err != nil {
+		fmt.Fprintf(os.Stderr, "courier-cluster: could not clear the kubectl discovery cache: %v\n", err)
+	}
+	return nil
 }
 
 func waitCRDsServed(ctx context.Context, cfg *rest.Config, crdClient apiextensions.Interface, names []string) error {
