@@ -85,6 +85,12 @@ export class Informer {
     this.onChange();
   }
 
+  /** A 410 Gone: the version is older than the server keeps (e.g. a restarted API server's empty watch cache). */
+  private expired(): false {
+    this.log.info("watch version expired; listing again", { resource: this.resource.plural, resourceVersion: this.resourceVersion });
+    return false;
+  }
+
   /** One watch request. Returns false when the caller must list again (410 Gone). */
   private async watchOnce(): Promise<boolean> {
     const abort = new AbortController();
@@ -108,7 +114,7 @@ export class Informer {
         const object = event.object as KubeObject;
         if (event.type === "ERROR") {
           const code = (object as { code?: number }).code;
-          if (code === 410) return false;
+          if (code === 410) return this.expired();
           throw new Error(`watch error ${code ?? ""}: ${String((object as { message?: string }).message ?? "")}`);
         }
         const version = object.metadata?.resourceVersion;
@@ -120,7 +126,7 @@ export class Informer {
       }
       return true;
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 410) return false;
+      if (error instanceof KubeApiError && error.status === 410) return this.expired();
       if (!this.running) return true;
       if (silent) {
         this.log.warn("watch silent too long; starting it again", { resource: this.resource.plural, silentMs: this.watchIdleTimeoutMs });

@@ -1,9 +1,9 @@
 // The API server goes away mid-test and comes back: Courier keeps routing with the
 // last good Plan, keeps every established connection, reconnects, and resyncs the
-// changes made while it could not see them. The harness cannot restart kube-apiserver
-// on the same state (each start makes a new CA and port), so Courier reaches it
+// changes made while it could not see them. Courier reaches the shared run cluster
 // through a TCP relay that the test takes down (listener closed, every connection
-// cut) and brings back on the same port — what a client sees of a restart.
+// cut) and brings back on the same port — what a client sees of a restart, with
+// changes made meanwhile. controllerApiRestart.test.ts restarts a real API server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Pki } from "../../demo/pki.ts";
 import { startApiRelay } from "../helpers/apiRelay.ts";

@@ -22,6 +22,7 @@ func runUp(args []string) error {
 	ownerPID := fs.Int("owner-pid", 0, "stop the cluster when this process is gone")
 	bundle := fs.String("crds", "v1", "CRD bundle to install: v1, v1alpha2 or none")
 	timeout := fs.Duration("timeout", 3*time.Minute, "how long to wait for readiness")
+	reuse := fs.Bool("reuse", false, "when dir holds a stopped cluster (see \"stop\"), start it again on the same PKI, ports and data")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,10 +40,18 @@ func runUp(args []string) error {
 		fmt.Printf("KUBECONFIG=%s\n", info.Kubeconfig)
 		return nil
 	}
+	if *reuse && canReuse(root) {
+		kubeconfig, err := startServe(root, *ownerPID, *bundle, *timeout, true)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("KUBECONFIG=%s\n", kubeconfig)
+		return nil
+	}
 	// Ports are picked free but released before etcd and the API server bind
 	// them; another process may take one in between. Start over when that happens.
 	for attempt := 1; ; attempt++ {
-		kubeconfig, err := startServe(root, *ownerPID, *bundle, *timeout)
+		kubeconfig, err := startServe(root, *ownerPID, *bundle, *timeout, false)
 		if err == nil {
 			fmt.Printf("KUBECONFIG=%s\n", kubeconfig)
 			return nil
@@ -53,23 +62,33 @@ func runUp(args []string) error {
 	}
 }
 
-// startServe starts "serve" on a clean dir and waits until it has written its
-// cluster.json; it returns the admin kubeconfig path.
-func startServe(root string, ownerPID int, bundle string, timeout time.Duration) (string, error) {
-	// Whatever is left is from a cluster that is gone: start clean.
-	if err := clearDir(root); err != nil {
+// startServe starts "serve" on a clean dir (or with reuse, on the state a stopped
+// cluster left there) and waits until it has written its cluster.json; it returns
+// the admin kubeconfig path.
+func startServe(root string, ownerPID int, bundle string, timeout time.Duration, reuse bool) (string, error) {
+	if reuse {
+		// Only the readiness marker of the previous run goes.
+		if err := os.Remove(infoPath(root)); err != nil && !os.IsNotExist(err) {
+			return "", err
+		}
+	} else if err := clearDir(root); err != nil {
+		// Whatever is left is from a cluster that is gone: start clean.
 		return "", err
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return "", err
 	}
-	logFile, err := os.Create(logPath(root))
+	logFile, err := os.OpenFile(logPath(root), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return "", err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(exe, "serve", "--dir", root, "--owner-pid", strconv.Itoa(ownerPID), "--crds", bundle)
+	args := []string{"serve", "--dir", root, "--owner-pid", strconv.Itoa(ownerPID), "--crds", bundle}
+	if reuse {
+		args = append(args, "--reuse")
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	// Own session: the cluster outlives "up" and is not hit by the terminal's ^C.

@@ -10,15 +10,7 @@ import (
 
 // startEtcd runs a single-member etcd in this process, on loopback, with fsync
 // off: the data is thrown away at "down", so durability only costs time.
-func startEtcd(dataDir string) (*embed.Etcd, string, error) {
-	clientPort, err := freeLoopbackPort()
-	if err != nil {
-		return nil, "", err
-	}
-	peerPort, err := freeLoopbackPort()
-	if err != nil {
-		return nil, "", err
-	}
+func startEtcd(dataDir string, clientPort, peerPort int) (*embed.Etcd, string, error) {
 	clientURL := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", clientPort)}
 	peerURL := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", peerPort)}
 

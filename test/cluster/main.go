@@ -16,6 +16,7 @@ const usage = `usage: courier-cluster COMMAND [flags]
 
   up        start the control plane in the background (or find it running); prints KUBECONFIG=<path>
   down      stop it and remove its files
+  stop      stop it but keep its files; "up --reuse" starts it again on the same PKI, ports and etcd data
   serve     run the control plane in the foreground (what "up" starts)
   crds      install a Gateway API CRD bundle (--bundle v1|v1alpha2, --reset to replace another bundle)
   namespace create namespaces that do not exist yet
@@ -41,6 +42,8 @@ func main() {
 		err = runUp(args)
 	case "down":
 		err = runDown(args)
+	case "stop":
+		err = runStop(args)
 	case "serve":
 		err = runServe(args)
 	case "crds":

@@ -21,6 +21,7 @@ func runServe(args []string) error {
 	ownerPID := fs.Int("owner-pid", 0, "stop and remove the state directory when this process is gone")
 	bundle := fs.String("crds", "v1", "CRD bundle to install once ready: v1, v1alpha2 or none")
 	crdDir := fs.String("crd-dir", defaultCRDDir(), "directory holding one sub-directory per CRD bundle")
+	reuse := fs.Bool("reuse", false, "start the cluster that ran from dir before: same PKI, ports and etcd data (CRDs are not installed again)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,19 +40,25 @@ func runServe(args []string) error {
 	stop := make(chan os.Signal, 2)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 
-	p, err := generatePKI(filepath.Join(root, "pki"))
+	var p pki
+	if *reuse {
+		p, err = reusablePKI(filepath.Join(root, "pki"))
+	} else {
+		p, err = generatePKI(filepath.Join(root, "pki"))
+	}
 	if err != nil {
 		return err
 	}
-	etcd, etcdURL, err := startEtcd(filepath.Join(root, "etcd"))
+	ports, err := choosePorts(root, *reuse)
+	if err != nil {
+		return err
+	}
+	etcd, etcdURL, err := startEtcd(filepath.Join(root, "etcd"), ports.EtcdClient, ports.EtcdPeer)
 	if err != nil {
 		return err
 	}
 	defer etcd.Close()
-	port, err := freeLoopbackPort()
-	if err != nil {
-		return err
-	}
+	port := ports.API
 	server := fmt.Sprintf("https://127.0.0.1:%d", port)
 	kubeconfig := filepath.Join(root, "kubeconfig")
 	if err := writeAdminKubeconfig(kubeconfig, server, p); err != nil {
@@ -64,7 +71,7 @@ func runServe(args []string) error {
 	if err := waitReady(ctx, kubeconfig, apiDone); err != nil {
 		return err
 	}
-	if *bundle != "none" {
+	if *bundle != "none" && !*reuse {
 		if err := installBundle(ctx, kubeconfig, filepath.Join(*crdDir, *bundle), false); err != nil {
 			return fmt.Errorf("install CRD bundle %s: %w", *bundle, err)
 		}

@@ -92,6 +92,11 @@ export async function clusterBinary(): Promise<string> {
   return path;
 }
 
+/** The cluster running from state directory `dir` (see privateCluster.ts), driven by `binary`. */
+export function clusterAt(binary: string, dir: string): Cluster {
+  return makeCluster(binary, readInfo(dir));
+}
+
 function readInfo(dir: string): ClusterInfo {
   return JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as ClusterInfo;
 }
