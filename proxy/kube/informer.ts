@@ -12,7 +12,8 @@ type KubeObject = Record<string, unknown> & { metadata?: { namespace?: string; n
 
 const PAGE_SIZE = 500;
 const MIN_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
+// Capped low: after an API server outage every resource must resync soon after it returns.
+const MAX_BACKOFF_MS = 8_000;
 /** Two and a half bookmark intervals without a single event. */
 export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
