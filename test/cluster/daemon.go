@@ -121,30 +121,41 @@ func startServe(root string, ownerPID int, bundle string, timeout time.Duration,
 
 // runDown stops the cluster running from dir (if any) and removes dir.
 func runDown(args []string) error {
-	fs := flag.NewFlagSet("down", flag.ContinueOnError)
-	dir := fs.String("dir", "", "state directory")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	root, err := stateDir(*dir)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockDir(root)
+	root, unlock, err := stopServing("down", args)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	return removeState(root)
+}
+
+// stopServing parses a stopping subcommand's --dir, locks the state directory and
+// stops its serve process (SIGTERM, then SIGKILL). The caller unlocks.
+func stopServing(name string, args []string) (string, func(), error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	dir := fs.String("dir", "", "state directory")
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	root, err := stateDir(*dir)
+	if err != nil {
+		return "", nil, err
+	}
+	unlock, err := lockDir(root)
+	if err != nil {
+		return "", nil, err
+	}
 	if pid, ok := servePID(root); ok {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 		if !waitGone(pid, 10*time.Second) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			if !waitGone(pid, 10*time.Second) {
-				return fmt.Errorf("process %d did not stop", pid)
+				unlock()
+				return "", nil, fmt.Errorf("process %d did not stop", pid)
 			}
 		}
 	}
-	return removeState(root)
+	return root, unlock, nil
 }
 
 // removeState deletes the state directory and its lock file.

@@ -2,12 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -67,29 +65,11 @@ func canReuse(root string) bool {
 // runStop stops the serve process of dir and waits until its ports are free, but
 // keeps every file: "up --reuse" starts the same cluster again.
 func runStop(args []string) error {
-	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
-	dir := fs.String("dir", "", "state directory")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	root, err := stateDir(*dir)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockDir(root)
+	root, unlock, err := stopServing("stop", args)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if pid, ok := servePID(root); ok {
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-		if !waitGone(pid, 10*time.Second) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			if !waitGone(pid, 10*time.Second) {
-				return fmt.Errorf("process %d did not stop", pid)
-			}
-		}
-	}
 	// Not ready any more: clients waiting for cluster.json wait for the next start.
 	if err := os.Remove(infoPath(root)); err != nil && !os.IsNotExist(err) {
 		return err
