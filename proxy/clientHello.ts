@@ -10,7 +10,7 @@
 // of them to the backend. The deadline for a complete hello is the caller's, too.
 //
 // A hello without server_name ends in state "done" with `serverName: undefined`:
-// whether that is fatal is the caller's choice (`sniRejectReason` gives "no-sni").
+// whether that is fatal is the caller's choice (the connection refuses it as "no-sni").
 
 import { parseClientHelloBody } from "./clientHelloBody.ts";
 import {
@@ -42,11 +42,6 @@ export {
 } from "./clientHelloTypes.ts";
 
 const NEED_MORE: HelloProgress = { state: "need-more" };
-
-/** "no-sni" for a hello without a host_name, so a caller that requires SNI can count it. */
-export function sniRejectReason(hello: ClientHelloInfo): "no-sni" | undefined {
-  return hello.serverName === undefined ? "no-sni" : undefined;
-}
 
 export class ClientHelloReader {
   private readonly maxBytes: number;

@@ -18,7 +18,7 @@ export const MAX_HELLO_BYTES_LIMIT = 65_536;
  * - `bad-length`: a length field overruns its container, leaves bytes over, or is out of range.
  * - `malformed`: the lengths add up but the structure is invalid (duplicate extension, ...).
  * - `too-large`: the hello would need more buffered bytes than allowed.
- * - `no-sni`: never produced by the reader; a caller that requires SNI uses it (see `sniRejectReason`).
+ * - `no-sni`: never produced by the reader; a caller that requires SNI uses it (the connection counts it under this name).
  * - `bad-sni`: the server_name is not a plausible DNS name.
  */
 export type HelloRejectReason =

@@ -7,7 +7,7 @@ import type { ServeOptions } from "./cli.ts";
 import { GatewayAddressPool } from "./gatewayAddressPool.ts";
 import type { Plan } from "./plan.ts";
 import type { Gateway } from "./snapshot.ts";
-import type { TranslateOptions } from "./translate.ts";
+import { requestedAddress, type TranslateOptions } from "./translate.ts";
 
 export interface GatewayAddressing {
   readonly addressFor: NonNullable<TranslateOptions["addressFor"]>;
@@ -19,7 +19,7 @@ export interface GatewayAddressing {
 export function gatewayAddressing(options: Pick<ServeOptions, "listenAddress" | "gatewayAddresses" | "gatewayAddressRange">): GatewayAddressing {
   const pool = options.gatewayAddressRange === undefined ? undefined : new GatewayAddressPool(options.gatewayAddressRange);
   const addressFor = (gateway: Gateway): string =>
-    gateway.addresses.find((a) => a.type === "IPAddress")?.value ??
+    requestedAddress(gateway) ??
     pool?.addressOf(gateway.meta.namespace, gateway.meta.name) ??
     options.listenAddress;
   return {

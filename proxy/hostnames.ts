@@ -107,18 +107,3 @@ export function compareHostnamePrecedence(a: string, b: string): number {
   if (sa.labels !== sb.labels) return sb.labels - sa.labels;
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-/**
- * The pattern that serves a concrete SNI: the exact name, else the most specific
- * matching wildcard, else "*" when present. SNI comparison is case-insensitive and
- * ignores one trailing dot.
- */
-export function bestHostnameMatch(patterns: Iterable<string>, sni: string): string | undefined {
-  const name = sni.toLowerCase().replace(/\.$/, "");
-  let best: string | undefined;
-  for (const pattern of patterns) {
-    if (!hostnameMatches(pattern, name)) continue;
-    if (best === undefined || compareHostnamePrecedence(pattern, best) < 0) best = pattern;
-  }
-  return best;
-}

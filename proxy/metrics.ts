@@ -59,13 +59,6 @@ export class Metrics {
     return this.families.get(name)?.series.get(seriesKey(labels))?.value ?? 0;
   }
 
-  /** Sum over every series of a family, whatever their labels. */
-  total(name: string): number {
-    let sum = 0;
-    for (const counter of this.families.get(name)?.series.values() ?? []) sum += counter.value;
-    return sum;
-  }
-
   render(): string {
     const lines: string[] = [];
     for (const [name, family] of [...this.families].sort(([a], [b]) => a.localeCompare(b))) {

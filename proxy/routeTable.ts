@@ -51,5 +51,3 @@ export function lookupRoute(table: RouteTable, serverName: string): PlannedRoute
   }
   return table.any;
 }
-
-export const EMPTY_ROUTE_TABLE: RouteTable = buildRouteTable([]);

@@ -38,8 +38,13 @@ export interface TranslateOptions {
   readonly assumeClassesOurs?: boolean;
 }
 
+/** The first IPAddress the Gateway asks for in spec.addresses, if any. */
+export function requestedAddress(gateway: Gateway): string | undefined {
+  return gateway.addresses.find((address) => address.type === "IPAddress" && address.value !== "")?.value;
+}
+
 export function defaultBindAddress(gateway: Gateway): string {
-  return gateway.addresses.find((address) => address.type === "IPAddress" && address.value !== "")?.value ?? "0.0.0.0";
+  return requestedAddress(gateway) ?? "0.0.0.0";
 }
 
 function byKey<T extends { readonly meta: ObjectMeta }>(items: readonly T[]): T[] {

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import {
   ANY_HOSTNAME,
-  bestHostnameMatch,
   compareHostnamePrecedence,
   effectiveHostnames,
   hostnameMatches,
   intersectHostname,
   isValidHostname,
 } from "../../proxy/hostnames.ts";
+import { buildRouteTable, lookupRoute } from "../../proxy/routeTable.ts";
 
 describe("hostnameMatches", () => {
   const cases: readonly [pattern: string, name: string, expected: boolean][] = [
@@ -91,13 +91,17 @@ describe("precedence", () => {
     ["example.com", "*.com"],
     ["example.org", "*"],
   ];
+  // The data plane's own lookup; the ClientHello reader has already lowercased the
+  // SNI and dropped a trailing dot (see the reader's tests).
+  const served = (names: readonly string[], sni: string): string | undefined =>
+    lookupRoute(buildRouteTable(names.map((hostname) => ({ hostname, route: { id: hostname, backends: [], settings: { fallback: false } } }))), sni.toLowerCase().replace(/\.$/, ""))?.id;
   for (const [sni, expected] of lookups) {
     test(`SNI ${sni} -> ${expected}`, () => {
-      expect(bestHostnameMatch(patterns, sni)).toBe(expected);
+      expect(served(patterns, sni)).toBe(expected);
     });
   }
   test("no catch-all: unmatched SNI finds nothing", () => {
-    expect(bestHostnameMatch(["*.example.com"], "example.com")).toBeUndefined();
+    expect(served(["*.example.com"], "example.com")).toBeUndefined();
   });
 });
 

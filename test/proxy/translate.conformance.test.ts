@@ -3,7 +3,7 @@
 // and Namespaces, one EndpointSlice per Service), asserting the exact conditions and
 // reasons the suite checks, plus what Courier would route.
 import { describe, expect, test } from "bun:test";
-import { bestHostnameMatch } from "../../proxy/hostnames.ts";
+import { buildRouteTable, lookupRoute } from "../../proxy/routeTable.ts";
 import type { Plan } from "../../proxy/plan.ts";
 import type { Gateway } from "../../proxy/snapshot.ts";
 import { translate } from "../../proxy/translate.ts";
@@ -21,9 +21,7 @@ const TLS_ROUTE_KIND = { group: "gateway.networking.k8s.io", kind: "TLSRoute" };
 function backendFor(plan: Plan, address: string, port: number, sni: string): string | undefined {
   const socket = plan.ports.find((candidate) => candidate.address === address && candidate.port === port);
   if (socket === undefined) return undefined;
-  const hostname = bestHostnameMatch(socket.hosts.map((host) => host.hostname), sni);
-  const host = socket.hosts.find((candidate) => candidate.hostname === hostname);
-  return host?.route.backends.map((backend) => backend.name).join(",");
+  return lookupRoute(buildRouteTable(socket.hosts), sni)?.backends.map((backend) => backend.name).join(",");
 }
 
 function onlyParent(plan: Plan, route: string) {
