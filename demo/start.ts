@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { readManifestDir } from "../proxy/manifestFiles.ts";
-import { normalizeObjects } from "../proxy/normalize.ts";
+import { readManifestDir } from "../proxy/sources/file/manifestFiles.ts";
+import { normalizeObjects } from "../proxy/sources/normalize/normalize.ts";
 import { createPki } from "./pki.ts";
 import { startTlsBackend, type TlsBackend } from "./tlsBackend.ts";
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // The courier command. `courier serve ...`; see USAGE.
-import { USAGE, parseServeArgs } from "../cli.ts";
-import { serve } from "../serve.ts";
+import { USAGE, parseServeArgs } from "../app/cli.ts";
+import { serve } from "../app/serve.ts";
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "serve") {

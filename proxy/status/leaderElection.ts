@@ -6,8 +6,8 @@
 // the leader, before anyone else may take over (client-go's renew deadline), and no
 // attempt may hang longer than the renew interval: a silent connection must not
 // keep a replica believing it still holds the lease.
-import type { Logger } from "../log.ts";
-import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import type { Logger } from "../lib/log.ts";
+import { KubeApiError, type KubeClient } from "../kubeapi/client.ts";
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };

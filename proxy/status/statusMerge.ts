@@ -3,7 +3,7 @@
 // an unchanged Plan yields an identical status and no write. In a route's
 // status.parents only entries with Courier's controllerName are touched; other
 // controllers' entries keep their content and their place.
-import { CONTROLLER_NAME, type Condition, type GatewayClassStatusPlan, type GatewayStatusPlan, type ParentRefPlan, type RouteStatusPlan } from "../plan.ts";
+import { CONTROLLER_NAME, type Condition, type GatewayClassStatusPlan, type GatewayStatusPlan, type ParentRefPlan, type RouteStatusPlan } from "../model/plan.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

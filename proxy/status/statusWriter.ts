@@ -2,11 +2,11 @@
 // each with a merge patch that carries the resourceVersion it was computed from, so
 // a concurrent change makes the write fail (409) instead of overwriting it. The
 // watch then delivers the change and the next sync recomputes from it.
-import type { Logger } from "../log.ts";
-import type { Metrics } from "../metrics.ts";
-import type { Plan } from "../plan.ts";
-import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { objectPath, type ApiResource } from "../kube/resources.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Metrics } from "../lib/metrics.ts";
+import type { Plan } from "../model/plan.ts";
+import { KubeApiError, type KubeClient } from "../kubeapi/client.ts";
+import { objectPath, type ApiResource } from "../kubeapi/resources.ts";
 import { gatewayClassStatus, gatewayStatus, routeStatus, statusUpToDate, type Json } from "./statusMerge.ts";
 
 type KubeObject = Record<string, unknown> & { metadata?: { namespace?: string; name?: string; resourceVersion?: string }; status?: unknown };

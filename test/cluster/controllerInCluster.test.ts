@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { KubeApiError, KubeClient } from "../../proxy/kube/client.ts";
-import { loadInCluster } from "../../proxy/kube/credentials.ts";
-import { discoverResources } from "../../proxy/kube/resources.ts";
+import { KubeApiError, KubeClient } from "../../proxy/kubeapi/client.ts";
+import { loadInCluster } from "../../proxy/kubeapi/credentials.ts";
+import { discoverResources } from "../../proxy/kubeapi/resources.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
 
 const PROXY_NAMESPACE = "courier-system";

@@ -6,8 +6,8 @@
 // (printed, not asserted) while an established stream keeps flowing untouched.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Pki } from "../../demo/pki.ts";
-import { KubeClient } from "../../proxy/kube/client.ts";
-import { loadKubeconfig } from "../../proxy/kube/credentials.ts";
+import { KubeClient } from "../../proxy/kubeapi/client.ts";
+import { loadKubeconfig } from "../../proxy/kubeapi/credentials.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
 import { startClusterBackends, type ClusterBackends } from "../helpers/clusterBackends.ts";
 import { applyScenario } from "../helpers/clusterScenario.ts";

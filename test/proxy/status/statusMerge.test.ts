@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CONTROLLER_NAME, type Condition, type RouteStatusPlan } from "../../../proxy/plan.ts";
+import { CONTROLLER_NAME, type Condition, type RouteStatusPlan } from "../../../proxy/model/plan.ts";
 import { gatewayStatus, mergeConditions, routeStatus, statusUpToDate } from "../../../proxy/status/statusMerge.ts";
 
 const accepted = (status: "True" | "False", generation = 1): Condition => ({ type: "Accepted", status, reason: status === "True" ? "Accepted" : "NotAllowedByListeners", message: "", observedGeneration: generation });

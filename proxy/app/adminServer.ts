@@ -1,0 +1,38 @@
+// The admin HTTP endpoint: /healthz (the process runs), /readyz (a configuration is
+// loaded), /metrics (Prometheus text) and / (what is served, for a person).
+import type { Server } from "bun";
+import type { HostPort } from "./cli.ts";
+import type { DataPlane } from "../dataplane/dataPlane.ts";
+import type { Metrics } from "../lib/metrics.ts";
+
+export interface AdminView {
+  readonly ready: () => boolean;
+  readonly describe: () => readonly string[];
+}
+
+export function startAdminServer(address: HostPort, metrics: Metrics, dataPlane: DataPlane, view: AdminView): Server<undefined> {
+  return Bun.serve({
+    hostname: address.host,
+    port: address.port,
+    fetch(request) {
+      const path = new URL(request.url).pathname;
+      switch (path) {
+        case "/healthz":
+          return new Response("ok\n");
+        case "/readyz":
+          return view.ready() ? new Response("ok\n") : new Response("no configuration loaded yet\n", { status: 503 });
+        case "/metrics": {
+          const { stats } = dataPlane.ctx;
+          metrics.set("courier_connections_open", "Connections open now.", dataPlane.activeConnections);
+          metrics.set("courier_bytes_forwarded_closed_total", "Bytes forwarded by closed connections, client to upstream and back.", stats.bytesUp, { direction: "upstream" });
+          metrics.set("courier_bytes_forwarded_closed_total", "Bytes forwarded by closed connections, client to upstream and back.", stats.bytesDown, { direction: "client" });
+          return new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+        }
+        case "/":
+          return new Response(`Courier\n\n${view.describe().join("\n")}\n\nopen connections: ${dataPlane.activeConnections}\n`);
+        default:
+          return new Response("not found\n", { status: 404 });
+      }
+    },
+  });
+}

@@ -1,0 +1,84 @@
+// `courier serve`: wires a configuration source (files, or a cluster), the data
+// plane, the admin endpoint and signal handling together.
+import { startAdminServer } from "./adminServer.ts";
+import type { ServeOptions } from "./cli.ts";
+import { DataPlane } from "../dataplane/dataPlane.ts";
+import { startFileSource } from "../sources/file/fileSource.ts";
+import { gatewayAddressing } from "./gatewayAddressing.ts";
+import { startClusterSource } from "../sources/kube/clusterSource.ts";
+import { loadInCluster, loadKubeconfig } from "../kubeapi/credentials.ts";
+import { Logger } from "../lib/log.ts";
+import { Metrics } from "../lib/metrics.ts";
+import type { Plan } from "../model/plan.ts";
+import { describePlan } from "./planSummary.ts";
+import type { TranslateOptions } from "../translate/translate.ts";
+
+export async function serve(options: ServeOptions): Promise<void> {
+  const log = new Logger(options.logLevel);
+  const metrics = new Metrics();
+  const dataPlane = new DataPlane(options.limits, log, metrics);
+  let current: Plan | undefined;
+  let described = "";
+  let generation = 0;
+
+  const addressing = gatewayAddressing(options);
+  const apply = (plan: Plan): void => {
+    addressing.retain(plan);
+    for (const failure of dataPlane.apply(plan.ports)) {
+      log.error("cannot listen", { address: `${failure.address}:${failure.port}`, error: failure.message });
+    }
+    for (const warning of plan.warnings) log.warn(warning);
+    current = plan;
+    generation++;
+    metrics.inc("courier_config_applied_total", "Configurations applied to the data plane.");
+    log.info("configuration loaded", { generation, ports: plan.ports.length, routes: plan.routes.length });
+    const lines = describePlan(plan);
+    const text = lines.join("\n");
+    if (text !== described) {
+      described = text;
+      for (const line of lines) log.info(line);
+    }
+  };
+
+  const translateOptions: TranslateOptions = {
+    portOffset: options.portOffset,
+    addressFor: addressing.addressFor,
+    statusAddresses: addressing.statusAddresses,
+  };
+
+  const source =
+    options.kubeconfig === undefined
+      ? await startFileSource(options, translateOptions, log, metrics, apply)
+      : await startClusterSource(
+          (() => {
+            const credentials = options.kubeconfig === "in-cluster" ? loadInCluster() : loadKubeconfig(options.kubeconfig);
+            return { credentials, translate: translateOptions, leaseNamespace: options.leaseNamespace ?? credentials.namespace };
+          })(),
+          log,
+          metrics,
+          apply,
+        );
+  const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, metrics, dataPlane, {
+    ready: () => current !== undefined,
+    describe: () => (current === undefined ? [] : describePlan(current)),
+  });
+  if (admin !== undefined) log.info("admin endpoint", { url: `http://${admin.hostname}:${admin.port}/` });
+  log.info("ready", { mode: options.kubeconfig === undefined ? "files" : "cluster", ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const left = dataPlane.drain(options.limits.drainTimeoutMs);
+    log.info("draining", { signal, open: dataPlane.activeConnections, timeout: `${options.limits.drainTimeoutMs}ms` });
+    await source.stop();
+    const remaining = await left;
+    if (remaining > 0) log.warn("drain timeout: closing the remaining connections", { open: remaining });
+    dataPlane.close();
+    admin?.stop(true);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}

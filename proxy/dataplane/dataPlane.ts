@@ -1,0 +1,189 @@
+// The data plane: one Bun.listen per planned (address, port), each with a route
+// table that a new Plan replaces in one assignment. Listeners and connections are
+// independent: a configuration change never touches an established connection.
+import type { SocketHandler, TCPSocketListener } from "bun";
+import { Connection, type UpstreamLink } from "./connection.ts";
+import type { ConnectionContext, ListenerState } from "./connectionContext.ts";
+import { EndpointState } from "./endpointState.ts";
+import type { Limits } from "../lib/limits.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Metrics } from "../lib/metrics.ts";
+import type { PlannedPort } from "../model/plan.ts";
+import { buildRouteTable } from "./routeTable.ts";
+
+const SWEEP_INTERVAL_MS = 250;
+
+interface OpenListener {
+  readonly socket: TCPSocketListener<Connection | undefined>;
+  readonly state: ListenerState;
+}
+
+export interface BindFailure {
+  readonly address: string;
+  readonly port: number;
+  readonly message: string;
+}
+
+const upstreamHandlers: SocketHandler<UpstreamLink> = {
+  open(socket) {
+    if (!socket.data.live) return socket.terminate();
+    socket.data.connection.onUpstreamOpen(socket);
+  },
+  connectError(socket, error) {
+    if (socket.data.live) socket.data.connection.onUpstreamConnectFailed(errorCode(error));
+  },
+  data(socket, chunk) {
+    if (socket.data.live) socket.data.connection.onUpstreamData(chunk);
+  },
+  drain(socket) {
+    if (socket.data.live) socket.data.connection.onUpstreamDrain();
+  },
+  end(socket) {
+    if (socket.data.live) socket.data.connection.onUpstreamEnd();
+  },
+  close(socket, error) {
+    if (socket.data.live) socket.data.connection.onUpstreamClose(error !== undefined);
+  },
+  error() {
+    // close follows with the error; nothing to do twice.
+  },
+};
+
+function errorCode(error: Error): string {
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === "string" ? code.toLowerCase() : "error";
+}
+
+export class DataPlane {
+  readonly ctx: ConnectionContext;
+  private readonly listeners = new Map<string, OpenListener>();
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(limits: Limits, log: Logger, metrics: Metrics, random: () => number = Math.random) {
+    this.ctx = {
+      limits,
+      log,
+      metrics,
+      random,
+      endpoints: new EndpointState(),
+      clock: { now: Date.now() },
+      upstreamHandlers,
+      live: new Set(),
+      stats: { bytesUp: 0, bytesDown: 0 },
+    };
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+  }
+
+  get activeConnections(): number {
+    return this.ctx.live.size;
+  }
+
+  /** The ports actually bound, keyed "address:port" (tests bind port 0). */
+  boundPorts(): ReadonlyMap<string, number> {
+    return new Map([...this.listeners].map(([key, l]) => [key, l.socket.port]));
+  }
+
+  /** Makes the listeners and route tables match the plan. Returns the sockets it could not bind. */
+  apply(ports: readonly PlannedPort[]): BindFailure[] {
+    const failures: BindFailure[] = [];
+    const wanted = new Set<string>();
+    for (const planned of ports) {
+      const key = `${planned.address}:${planned.port}`;
+      wanted.add(key);
+      const table = buildRouteTable(planned.hosts);
+      const existing = this.listeners.get(key);
+      if (existing !== undefined) {
+        existing.state.table = table;
+        continue;
+      }
+      try {
+        this.listeners.set(key, this.listen(planned, table));
+      } catch (error) {
+        failures.push({ address: planned.address, port: planned.port, message: (error as Error).message });
+      }
+    }
+    for (const [key, listener] of this.listeners) {
+      if (wanted.has(key)) continue;
+      // Stop accepting; connections already forwarded through it keep flowing.
+      listener.socket.stop(false);
+      this.listeners.delete(key);
+    }
+    return failures;
+  }
+
+  private listen(planned: PlannedPort, table: OpenListener["state"]["table"]): OpenListener {
+    const ctx = this.ctx;
+    const labels = { port: planned.port };
+    const state: ListenerState = {
+      table,
+      port: planned.port,
+      active: 0,
+      counters: {
+        accepted: ctx.metrics.counter("courier_connections_accepted_total", "Connections accepted, by listener port.", labels),
+        routed: ctx.metrics.counter("courier_connections_routed_total", "Connections forwarded to an endpoint.", labels),
+        closed: ctx.metrics.counter("courier_connections_closed_total", "Connections closed, whatever the reason.", labels),
+      },
+    };
+    const max = ctx.limits.maxConnectionsPerListener;
+    const socket = Bun.listen<Connection | undefined>({
+      hostname: planned.address,
+      port: planned.port,
+      allowHalfOpen: true,
+      data: undefined,
+      socket: {
+        open(client) {
+          state.counters.accepted.value++;
+          if (state.active >= max) {
+            ctx.metrics.inc("courier_connections_rejected_total", "Connections refused before any byte was forwarded, by reason.", { port: state.port, reason: "too-many-connections" });
+            client.data = undefined;
+            client.end();
+            return;
+          }
+          state.active++;
+          const connection = new Connection(client, state, ctx);
+          client.data = connection;
+          ctx.live.add(connection);
+        },
+        data(client, chunk) {
+          client.data?.onClientData(chunk);
+        },
+        drain(client) {
+          client.data?.onClientDrain();
+        },
+        end(client) {
+          client.data?.onClientEnd();
+        },
+        close(client) {
+          client.data?.onClientClose();
+        },
+        error() {
+          // close follows.
+        },
+      },
+    });
+    return { socket, state };
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    this.ctx.clock.now = now;
+    for (const connection of this.ctx.live) connection.checkTimers(now);
+  }
+
+  /** Stops accepting everywhere and waits (up to timeoutMs) for open connections to end. */
+  async drain(timeoutMs: number): Promise<number> {
+    for (const listener of this.listeners.values()) listener.socket.stop(false);
+    this.listeners.clear();
+    const until = Date.now() + timeoutMs;
+    while (this.ctx.live.size > 0 && Date.now() < until) await Bun.sleep(50);
+    return this.ctx.live.size;
+  }
+
+  /** Closes every listener and connection at once (tests, and after a drain timeout). */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const listener of this.listeners.values()) listener.socket.stop(true);
+    this.listeners.clear();
+    for (const connection of [...this.ctx.live]) connection.forceClose();
+  }
+}

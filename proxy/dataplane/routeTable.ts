@@ -1,0 +1,53 @@
+// Hostname -> route lookup for one listening socket. Pure and immutable once built.
+// Lookup cost depends on the number of labels in the SNI, never on the number of
+// routes: exact names and wildcard suffixes are both hash lookups.
+import type { PlannedHost, PlannedRoute } from "../model/plan.ts";
+
+export interface RouteTable {
+  /** Exact hostnames. */
+  readonly exact: ReadonlyMap<string, PlannedRoute>;
+  /** Wildcards keyed by their suffix without "*.": "*.example.com" -> "example.com". */
+  readonly wildcard: ReadonlyMap<string, PlannedRoute>;
+  /** The route for any SNI ("*"), if one exists. */
+  readonly any: PlannedRoute | undefined;
+}
+
+export function buildRouteTable(hosts: readonly PlannedHost[]): RouteTable {
+  const exact = new Map<string, PlannedRoute>();
+  const wildcard = new Map<string, PlannedRoute>();
+  let any: PlannedRoute | undefined;
+  // translate() has already de-conflicted hosts; on a duplicate the first one wins so
+  // that the table is deterministic even for hand-made plans.
+  for (const { hostname, route } of hosts) {
+    if (hostname === "*") {
+      any ??= route;
+    } else if (hostname.startsWith("*.")) {
+      const suffix = hostname.slice(2);
+      if (!wildcard.has(suffix)) wildcard.set(suffix, route);
+    } else if (!exact.has(hostname)) {
+      exact.set(hostname, route);
+    }
+  }
+  return { exact, wildcard, any };
+}
+
+/**
+ * Finds the route for an SNI (already lowercase, no trailing dot): the exact name,
+ * then the wildcard with the longest suffix. A wildcard stands for one or more
+ * labels, so "*.example.com" matches "a.b.example.com" but never "example.com".
+ */
+export function lookupRoute(table: RouteTable, serverName: string): PlannedRoute | undefined {
+  const exact = table.exact.get(serverName);
+  if (exact !== undefined) return exact;
+  if (table.wildcard.size > 0) {
+    // Each suffix after a dot, longest first: "a.b.example.com" tries
+    // "b.example.com", "example.com", "com".
+    let dot = serverName.indexOf(".");
+    while (dot !== -1) {
+      const route = table.wildcard.get(serverName.slice(dot + 1));
+      if (route !== undefined) return route;
+      dot = serverName.indexOf(".", dot + 1);
+    }
+  }
+  return table.any;
+}

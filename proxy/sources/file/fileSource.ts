@@ -1,0 +1,112 @@
+// File mode: the manifests directory plus the local endpoints file are the whole
+// configuration. Both are watched; a change that does not load cleanly is reported
+// (file, object, field) and the last good configuration keeps serving.
+import { watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { ServeOptions } from "../../app/cli.ts";
+import { endpointsFileObjects } from "./endpointsFile.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { Metrics } from "../../lib/metrics.ts";
+import { readManifestDir } from "./manifestFiles.ts";
+import { formatObjectError, normalizeObjects, type SourcedObject } from "../normalize/normalize.ts";
+import type { Plan } from "../../model/plan.ts";
+import { translate, type TranslateOptions } from "../../translate/translate.ts";
+
+const DEBOUNCE_MS = 100;
+
+export type LoadOutcome = { readonly plan: Plan; readonly errors: readonly string[] };
+
+/** Reads and translates the files once. Errors name the file and the field. */
+export async function loadFileConfig(options: ServeOptions, translateOptions: TranslateOptions): Promise<LoadOutcome> {
+  const errors: string[] = [];
+  let objects: SourcedObject[] = [];
+  try {
+    const manifests = await readManifestDir(options.manifests);
+    objects = [...manifests.objects];
+    errors.push(...manifests.errors);
+  } catch (error) {
+    errors.push(`${options.manifests}: cannot read the manifests directory: ${(error as Error).message}`);
+  }
+  if (options.endpoints !== undefined) {
+    try {
+      const parsed = endpointsFileObjects(parseYaml(await readFile(options.endpoints, "utf8")));
+      for (const e of parsed.errors) errors.push(`${options.endpoints}: ${e.path}: ${e.message}`);
+      for (const object of parsed.objects) objects.push({ object, source: options.endpoints });
+    } catch (error) {
+      errors.push(`${options.endpoints}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  const normalized = normalizeObjects(objects);
+  for (const e of normalized.errors) errors.push(formatObjectError(e));
+  const plan = translate(normalized.snapshot, { ...translateOptions, assumeClassesOurs: true });
+  return { plan, errors };
+}
+
+/**
+ * Loads the files, applies the Plan, and reloads on every change. At start-up the
+ * valid part of a configuration with errors is served; later, a configuration with
+ * errors is refused whole and the last good one keeps serving.
+ */
+export async function startFileSource(options: ServeOptions, translateOptions: TranslateOptions, log: Logger, metrics: Metrics, apply: (plan: Plan) => void): Promise<{ stop(): Promise<void> }> {
+  let loaded = false;
+  const reload = async (): Promise<void> => {
+    const { plan, errors } = await loadFileConfig(options, translateOptions);
+    for (const error of errors) log.error("configuration error", { error });
+    if (errors.length > 0) metrics.inc("courier_config_errors_total", "Configuration loads that found errors.");
+    if (errors.length > 0 && loaded) {
+      log.warn("keeping the last good configuration until the errors are fixed");
+      return;
+    }
+    loaded = true;
+    apply(plan);
+  };
+  await reload();
+  let reloading = Promise.resolve();
+  const stopWatching = watchFileConfig(options, log, () => {
+    reloading = reloading.then(reload, reload);
+  });
+  return {
+    async stop() {
+      stopWatching();
+      await reloading;
+    },
+  };
+}
+
+/**
+ * Watches the manifests directory and the endpoints file and calls `onChange` at most
+ * once per burst of file events. Returns a function that stops watching.
+ */
+function watchFileConfig(options: ServeOptions, log: Logger, onChange: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      onChange();
+    }, DEBOUNCE_MS);
+  };
+  const watchers: FSWatcher[] = [];
+  try {
+    watchers.push(watch(resolve(options.manifests), { recursive: true }, schedule));
+  } catch (error) {
+    log.warn("cannot watch the manifests directory; changes need a restart", { dir: options.manifests, error: (error as Error).message });
+  }
+  if (options.endpoints !== undefined) {
+    // Watch the directory: editors replace files by renaming, which ends a file watch.
+    const file = basename(options.endpoints);
+    try {
+      watchers.push(watch(dirname(resolve(options.endpoints)), (_event, name) => {
+        if (name === null || name === file) schedule();
+      }));
+    } catch (error) {
+      log.warn("cannot watch the endpoints file; changes need a restart", { file: options.endpoints, error: (error as Error).message });
+    }
+  }
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
+}

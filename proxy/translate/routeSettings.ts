@@ -1,0 +1,48 @@
+// Per-route connection settings from courier.dev/* annotations.
+//
+// A bad value does not reject the route (a typo in an optional tuning knob must not
+// take a working route down on the next edit): the setting falls back to its
+// default, and the problem is named in the route's Accepted message and in a Plan
+// warning, so `kubectl describe` shows it.
+
+import { parseDuration } from "../lib/duration.ts";
+import type { RouteSettings } from "../model/plan.ts";
+
+export const FALLBACK_ANNOTATION = "courier.dev/fallback";
+export const IDLE_TIMEOUT_ANNOTATION = "courier.dev/idle-timeout";
+export const TCP_KEEPALIVE_ANNOTATION = "courier.dev/tcp-keepalive";
+
+export interface SettingsResult {
+  readonly settings: RouteSettings;
+  /** One line per annotation that could not be used. */
+  readonly problems: readonly string[];
+}
+
+export function settingsFromAnnotations(annotations: Readonly<Record<string, string>>): SettingsResult {
+  const problems: string[] = [];
+  let fallback = false;
+  const fallbackText = annotations[FALLBACK_ANNOTATION];
+  if (fallbackText !== undefined) {
+    if (fallbackText === "true") fallback = true;
+    else if (fallbackText !== "false") problems.push(`${FALLBACK_ANNOTATION}: "${fallbackText}" is not "true" or "false"; using false`);
+  }
+  const duration = (key: string): number | undefined => {
+    const text = annotations[key];
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      problems.push(`${key}: "${text}" is not a duration like "90s", "15m" or "2h"; ignored`);
+      return undefined;
+    }
+    // 0 is kept: it turns the idle timeout (or keepalive) off for this route.
+    return ms;
+  };
+  const idleTimeoutMs = duration(IDLE_TIMEOUT_ANNOTATION);
+  const keepAliveMs = duration(TCP_KEEPALIVE_ANNOTATION);
+  const settings: RouteSettings = {
+    fallback,
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
+  };
+  return { settings, problems };
+}
