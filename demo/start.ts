@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { MCS_API_GROUP } from "../contract/index.ts";
 import { readManifestDir } from "../proxy/sources/file/manifestFiles.ts";
 import { normalizeObjects } from "../proxy/sources/normalize/normalize.ts";
 import { createPki } from "./pki.ts";
@@ -28,7 +29,7 @@ const services = new Map<string, { kind: Kind; namespace: string; name: string; 
 for (const route of snapshot.tlsRoutes) {
   for (const rule of route.rules) {
     for (const ref of rule.backendRefs) {
-      const kind: Kind | undefined = ref.group === "" && ref.kind === "Service" ? "Service" : ref.group === "multicluster.x-k8s.io" && ref.kind === "ServiceImport" ? "ServiceImport" : undefined;
+      const kind: Kind | undefined = ref.group === "" && ref.kind === "Service" ? "Service" : ref.group === MCS_API_GROUP && ref.kind === "ServiceImport" ? "ServiceImport" : undefined;
       if (kind === undefined || ref.port === undefined) continue;
       const namespace = ref.namespace ?? route.meta.namespace;
       const key = `${namespace}/${ref.name}:${ref.port}`;

@@ -15,10 +15,8 @@ src="$root/test/cluster"
 cache="$root/.cache/cluster"
 command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
 
-# CRDs are read from the Go module cache at pinned versions.
-GATEWAY_API_VERSION=v1.6.3      # standard channel: serves TLSRoute v1
-GATEWAY_API_OLD_VERSION=v1.3.0  # newest release that serves TLSRoute only as v1alpha2 (experimental channel)
-MCS_API_VERSION=v0.5.2          # ServiceImport
+# CRDs are read from the Go module cache at the versions pinned in scripts/versions.env.
+. "$root/scripts/versions.env"
 
 key=$({ go version; echo "$GATEWAY_API_VERSION $GATEWAY_API_OLD_VERSION $MCS_API_VERSION"; cat "$src/go.mod" "$src/go.sum" "$src"/*.go; } | sha256sum | cut -c1-16)
 bindir="$cache/bin-$key"

@@ -6,10 +6,9 @@
 # `cdk8s import` of several files keeps only the last kind per output module.
 # Usage: importCrds.sh [OUTDIR]   (default src/imports; tests pass a temporary dir)
 set -eu
-GATEWAY_API_VERSION=v1.6.3
-MCS_API_VERSION=v0.5.2
 
 cd "$(dirname "$0")/.."
+. scripts/versions.env
 moduleDir() {
   go mod download -json "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);if(m.Error){console.error(m.Error);process.exit(1)}console.log(m.Dir)})'
 }

@@ -16,7 +16,10 @@ interface Suite {
 const bun = "node_modules/.bin/bun";
 const suites: readonly Suite[] = [
   { name: "typecheck", command: ["node_modules/.bin/tsc", "--noEmit", "-p", "tsconfig.json"], single: true },
+  { name: "contract", command: [bun, "test", "--timeout", "120000", "test/contract/"] },
   { name: "proxy", command: [bun, "test", "--timeout", "120000", "test/proxy/"] },
+  // Builds the OCI image (npm run image) and runs it under runc as the pod would.
+  { name: "image", command: [bun, "test", "--timeout", "300000", "test/image/"] },
   { name: "databases", command: [bun, "test", "--timeout", "300000", "test/databases/"] },
   { name: "constructs", command: [bun, "test", "--timeout", "240000", "test/constructs/"] },
   { name: "cluster", command: [bun, "test", "--timeout", "300000", "test/cluster/"], cluster: true },

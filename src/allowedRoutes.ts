@@ -4,7 +4,7 @@
 
 import type { GatewaySpecListenersAllowedRoutes } from "./imports/gateway.networking.k8s.io.js";
 import { GatewaySpecListenersAllowedRoutesNamespacesFrom } from "./imports/gateway.networking.k8s.io.js";
-import { GATEWAY_API_GROUP } from "./constants.js";
+import { GATEWAY_API_GROUP } from "../contract/index.js";
 
 /** The namespace policy of a listener's `allowedRoutes`. */
 export class AllowedRoutes {

@@ -2,7 +2,7 @@
 // (Multi-Cluster Services) that spans clusters.
 
 import type { Service } from "cdk8s-plus-33";
-import { MCS_API_GROUP } from "./constants.js";
+import { MCS_API_GROUP } from "../contract/index.js";
 
 /** The kinds of object a passthrough route can send connections to. */
 export enum BackendKind {

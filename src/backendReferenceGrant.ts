@@ -5,7 +5,7 @@
 import { type ApiObject, Lazy } from "cdk8s";
 import { Construct } from "constructs";
 import { BackendKind, type Backend } from "./backend.js";
-import { GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
+import { GATEWAY_API_GROUP, MCS_API_GROUP } from "../contract/index.js";
 import { ReferenceGrant, ReferenceGrantV1Beta1 } from "./imports/gateway.networking.k8s.io.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName, checkObjectName } from "./validation/names.js";

@@ -25,16 +25,13 @@ import {
   type ContainerResources,
 } from "cdk8s-plus-33";
 import { Construct } from "constructs";
-import { DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
+import { DEFAULT_COURIER_IMAGE, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
 import { createProxyRbac } from "./courierRbac.js";
 import { PassthroughGateway } from "./passthroughGateway.js";
 import { PassthroughGatewayClass, type PassthroughGatewayClassProps } from "./passthroughGatewayClass.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName } from "./validation/names.js";
 import { checkPort } from "./validation/numbers.js";
-
-/** The proxy image published with this version of the constructs. */
-export const DEFAULT_COURIER_IMAGE = "ghcr.io/courier-dev/courier:0.1.0";
 
 /** A Service's `externalTrafficPolicy`. */
 export enum ExternalTrafficPolicy {

@@ -3,7 +3,7 @@
 
 import { ApiResource, ClusterRole, ClusterRoleBinding, type IApiEndpoint, Role, RoleBinding, type ServiceAccount } from "cdk8s-plus-33";
 import type { Construct } from "constructs";
-import { GATEWAY_API_GROUP, MCS_API_GROUP } from "./constants.js";
+import { APIEXTENSIONS_API_GROUP, COORDINATION_API_GROUP, DISCOVERY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_CLASS_CRD_NAME, MCS_API_GROUP } from "../contract/index.js";
 
 export interface ProxyRbacOptions {
   readonly name: string;
@@ -23,11 +23,11 @@ export function createProxyRbac(scope: Construct, options: ProxyRbacOptions): Cl
   // Status only: the proxy never changes the spec users (or Argo CD) own.
   role.allow(["update", "patch"], api(GATEWAY_API_GROUP, "gatewayclasses/status"), api(GATEWAY_API_GROUP, "gateways/status"), api(GATEWAY_API_GROUP, "tlsroutes/status"));
   role.allow(read, api("", "services"), api("", "namespaces"));
-  role.allow(read, api("discovery.k8s.io", "endpointslices"));
+  role.allow(read, api(DISCOVERY_API_GROUP, "endpointslices"));
   role.allow(read, api(MCS_API_GROUP, "serviceimports"));
   // One CRD, by name: its bundle-version annotation is the GatewayClass SupportedVersion condition.
   const gatewayClassCrd: IApiEndpoint = {
-    asApiResource: () => ({ apiGroup: "apiextensions.k8s.io", resourceType: "customresourcedefinitions", resourceName: `gatewayclasses.${GATEWAY_API_GROUP}` }),
+    asApiResource: () => ({ apiGroup: APIEXTENSIONS_API_GROUP, resourceType: "customresourcedefinitions", resourceName: GATEWAY_CLASS_CRD_NAME }),
     asNonApiResource: () => undefined,
   };
   role.allow(["get"], gatewayClassCrd);
@@ -38,7 +38,7 @@ export function createProxyRbac(scope: Construct, options: ProxyRbacOptions): Cl
   // Leader election needs a Lease only in the proxy's own namespace: a Role, not a ClusterRole.
   const leaseMetadata = { name: `${name}-leader-election`, namespace, labels };
   const leases = new Role(scope, "LeaderElectionRole", { metadata: leaseMetadata });
-  leases.allow(["get", "create", "update"], api("coordination.k8s.io", "leases"));
+  leases.allow(["get", "create", "update"], api(COORDINATION_API_GROUP, "leases"));
   new RoleBinding(scope, "LeaderElectionRoleBinding", { metadata: leaseMetadata, role: leases }).addSubjects(serviceAccount);
   return role;
 }

@@ -2,7 +2,8 @@
 // proxy chart creates it, scenario charts only refer to it by name.
 
 import { Construct } from "constructs";
-import { ARGOCD_SYNC_WAVE_ANNOTATION, COURIER_CONTROLLER_NAME, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
+import { COURIER_CONTROLLER_NAME } from "../contract/index.js";
+import { ARGOCD_SYNC_WAVE_ANNOTATION, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
 import { GatewayClass } from "./imports/gateway.networking.k8s.io.js";
 import { invalid } from "./validation/messages.js";
 import { checkObjectName } from "./validation/names.js";

@@ -7,7 +7,7 @@ import { ApiObject, Chart, Lazy } from "cdk8s";
 import { Construct } from "constructs";
 import { BackendKind, type Backend } from "./backend.js";
 import { BackendReferenceGrant, ReferenceGrantApiVersion } from "./backendReferenceGrant.js";
-import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "./constants.js";
+import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "../contract/index.js";
 import { TlsRoute, TlsRouteV1Alpha2 } from "./imports/gateway.networking.k8s.io.js";
 import type { IPassthroughGateway } from "./passthroughGateway.js";
 import { ReferenceGrantPolicy, TlsRouteApiVersion, type PassthroughRouteOptions, type RouteParent, type RouteParentOptions } from "./routeOptions.js";
@@ -76,12 +76,14 @@ export class PassthroughRoute extends Construct {
     this.apiVersion = props.apiVersion ?? TlsRouteApiVersion.V1;
     this.grantPolicy = props.referenceGrants ?? ReferenceGrantPolicy.REQUIRE;
 
-    const durations: [string, string][] = [];
-    if (props.idleTimeout !== undefined) durations.push([IDLE_TIMEOUT_ANNOTATION, toGoDuration(props.idleTimeout)]);
-    if (props.tcpKeepalive !== undefined) durations.push([TCP_KEEPALIVE_ANNOTATION, toGoDuration(props.tcpKeepalive)]);
-    this.durations = durations;
     const annotations: Record<string, string> = { ...props.annotations };
-    for (const [key, value] of durations) annotations[key] = value;
+    if (props.idleTimeout !== undefined) annotations[IDLE_TIMEOUT_ANNOTATION] = toGoDuration(props.idleTimeout);
+    if (props.tcpKeepalive !== undefined) annotations[TCP_KEEPALIVE_ANNOTATION] = toGoDuration(props.tcpKeepalive);
+    // Checked however they were given (option or raw annotation): the proxy reads both alike.
+    this.durations = [IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION].flatMap((key) => {
+      const value = annotations[key];
+      return value === undefined ? [] : [[key, value] as const];
+    });
 
     const metadata = {
       name: this.name,

@@ -65,14 +65,16 @@ export interface PassthroughRouteOptions {
   readonly port?: number;
   /**
    * Close a connection after this long with no bytes either way. Database
-   * sessions idle for hours; give them a long one (e.g. "2h").
-   * @default the proxy's default
+   * sessions idle for hours; give them a long one (e.g. "2h"), or "0" for never.
+   * A Go duration in whole milliseconds.
+   * @default the proxy's default (1h unless its --idle-timeout says otherwise)
    */
   readonly idleTimeout?: DurationInput;
   /**
    * TCP keepalive initial delay for the client and backend sockets, so that NATs and
-   * load balancers keep idle connections open.
-   * @default the proxy's default
+   * load balancers keep idle connections open; "0" turns keepalive off.
+   * A Go duration in whole milliseconds.
+   * @default the proxy's default (60s unless its --keepalive says otherwise)
    */
   readonly tcpKeepalive?: DurationInput;
   /**

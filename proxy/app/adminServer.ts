@@ -2,6 +2,7 @@
 // loaded), /metrics (Prometheus text) and / (what is served, for a person).
 import type { Server } from "bun";
 import type { HostPort } from "./cli.ts";
+import { setTrafficGauges } from "../dataplane/connectionMetrics.ts";
 import type { DataPlane } from "../dataplane/dataPlane.ts";
 import type { Metrics } from "../lib/metrics.ts";
 
@@ -23,9 +24,7 @@ export function startAdminServer(address: HostPort, metrics: Metrics, dataPlane:
           return view.ready() ? new Response("ok\n") : new Response("no configuration loaded yet\n", { status: 503 });
         case "/metrics": {
           const { stats } = dataPlane.ctx;
-          metrics.set("courier_connections_open", "Connections open now.", dataPlane.activeConnections);
-          metrics.set("courier_bytes_forwarded_closed_total", "Bytes forwarded by closed connections, client to upstream and back.", stats.bytesUp, { direction: "upstream" });
-          metrics.set("courier_bytes_forwarded_closed_total", "Bytes forwarded by closed connections, client to upstream and back.", stats.bytesDown, { direction: "client" });
+          setTrafficGauges(metrics, dataPlane.activeConnections, stats.bytesUp, stats.bytesDown);
           return new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
         }
         case "/":

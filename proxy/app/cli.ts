@@ -1,7 +1,6 @@
 // Command-line parsing for `courier serve`. Pure: argv in, options or an error out.
-import { parseDuration } from "../lib/duration.ts";
+import { DEFAULT_LIMITS, formatDuration, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES, parseDuration, type Limits } from "../../contract/index.ts";
 import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
-import { DEFAULT_LIMITS, type Limits } from "../lib/limits.ts";
 import type { LogLevel } from "../lib/log.ts";
 
 export interface HostPort {
@@ -49,14 +48,15 @@ Options:
   --listen-address ADDR    bind address for Gateways without spec.addresses (default 0.0.0.0)
   --admin ADDR:PORT|off    health, metrics and status page (default 127.0.0.1:9090; 0.0.0.0:9090 in a pod)
   --log-level LEVEL        debug, info, warn or error (default info)
-  --max-hello-bytes N      largest ClientHello accepted, up to 65536 (default 16384)
-  --hello-timeout DUR      time allowed for the ClientHello (default 10s)
-  --connect-timeout DUR    time allowed to connect to an endpoint (default 5s)
-  --connect-tries N        endpoints tried per connection (default 3)
-  --idle-timeout DUR       close connections idle this long (default 1h; 0 = never)
-  --keepalive DUR          TCP keepalive delay (default 60s; 0 = off)
-  --max-connections N      open connections per listener (default 50000)
-  --drain-timeout DUR      on SIGTERM, wait this long for connections (default 30s)
+  --max-hello-bytes N      largest ClientHello accepted, ${MIN_HELLO_BYTES}..${MAX_HELLO_BYTES_LIMIT} (default ${DEFAULT_LIMITS.maxHelloBytes})
+  --hello-timeout DUR      time allowed for the ClientHello (default ${formatDuration(DEFAULT_LIMITS.helloTimeoutMs)})
+  --connect-timeout DUR    time allowed to connect to an endpoint (default ${formatDuration(DEFAULT_LIMITS.connectTimeoutMs)})
+  --connect-tries N        endpoints tried per connection (default ${DEFAULT_LIMITS.connectTries})
+  --idle-timeout DUR       close connections idle this long (default ${formatDuration(DEFAULT_LIMITS.idleTimeoutMs)}; 0 = never)
+  --keepalive DUR          TCP keepalive delay (default ${formatDuration(DEFAULT_LIMITS.keepAliveMs)}; 0 = off)
+  --max-connections N      open connections per listener (default ${DEFAULT_LIMITS.maxConnectionsPerListener})
+  --drain-timeout DUR      on SIGTERM, wait this long for connections (default ${formatDuration(DEFAULT_LIMITS.drainTimeoutMs)}; 0 = do not wait)
+  DUR is a Go duration in whole milliseconds: 500ms, 90s, 1h30m.
 `;
 
 type Parsed = { readonly options: ServeOptions } | { readonly error: string };
@@ -90,12 +90,15 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     if (!Number.isInteger(n) || n < min || n > max) problems.push(`--${key} must be an integer ${min}..${max}, not ${JSON.stringify(text)}`);
     return n;
   };
-  const duration = (key: string, fallback: number): number => {
+  // 0 means off (see contract/durations.ts); `offAllowed` is false for the timeouts
+  // that bound a connection's setup, which cannot be off (0 would refuse every connection).
+  const duration = (key: string, fallback: number, offAllowed: boolean): number => {
     const text = values.get(key);
     if (text === undefined) return fallback;
-    const ms = parseDuration(text);
-    if (ms === undefined) problems.push(`--${key} must be a duration such as 500ms, 10s, 5m or 1h, not ${JSON.stringify(text)}`);
-    return ms ?? fallback;
+    const parsed = parseDuration(text);
+    if (!parsed.ok) problems.push(`--${key}: ${parsed.problem}; ${parsed.fix}`);
+    else if (parsed.ms === 0 && !offAllowed) problems.push(`--${key} cannot be 0 (off): give a positive duration`);
+    return parsed.ok ? parsed.ms : fallback;
   };
 
   const inPod = env.KUBERNETES_SERVICE_HOST !== undefined && !values.has("manifests") && !values.has("kubeconfig");
@@ -116,14 +119,14 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
 
   const limits: Limits = {
-    maxHelloBytes: integer("max-hello-bytes", DEFAULT_LIMITS.maxHelloBytes, 512, 65536),
-    helloTimeoutMs: duration("hello-timeout", DEFAULT_LIMITS.helloTimeoutMs),
-    connectTimeoutMs: duration("connect-timeout", DEFAULT_LIMITS.connectTimeoutMs),
+    maxHelloBytes: integer("max-hello-bytes", DEFAULT_LIMITS.maxHelloBytes, MIN_HELLO_BYTES, MAX_HELLO_BYTES_LIMIT),
+    helloTimeoutMs: duration("hello-timeout", DEFAULT_LIMITS.helloTimeoutMs, false),
+    connectTimeoutMs: duration("connect-timeout", DEFAULT_LIMITS.connectTimeoutMs, false),
     connectTries: integer("connect-tries", DEFAULT_LIMITS.connectTries, 1, 100),
-    idleTimeoutMs: duration("idle-timeout", DEFAULT_LIMITS.idleTimeoutMs),
-    keepAliveMs: duration("keepalive", DEFAULT_LIMITS.keepAliveMs),
+    idleTimeoutMs: duration("idle-timeout", DEFAULT_LIMITS.idleTimeoutMs, true),
+    keepAliveMs: duration("keepalive", DEFAULT_LIMITS.keepAliveMs, true),
     maxConnectionsPerListener: integer("max-connections", DEFAULT_LIMITS.maxConnectionsPerListener, 1, 10_000_000),
-    drainTimeoutMs: duration("drain-timeout", DEFAULT_LIMITS.drainTimeoutMs),
+    drainTimeoutMs: duration("drain-timeout", DEFAULT_LIMITS.drainTimeoutMs, true),
   };
   const options: ServeOptions = {
     manifests: values.get("manifests") ?? "dist",

@@ -2,33 +2,37 @@
 // the serve options: the Gateway's own spec.addresses IPAddress first, else one
 // address of its own from --gateway-addresses-from, else --listen-address.
 // Status reports --gateway-address when given, else the bind address (nothing
-// for a wildcard bind).
+// for a wildcard bind). The pool remembers assignments across Plans, so this
+// lives here, outside translate(), which receives the result as plain data.
 import type { ServeOptions } from "./cli.ts";
 import { GatewayAddressPool } from "./gatewayAddressPool.ts";
-import type { Plan } from "../model/plan.ts";
-import type { Gateway } from "../model/snapshot.ts";
-import { requestedAddress, type TranslateOptions } from "../translate/translate.ts";
+import { keyOf, type Gateway } from "../model/snapshot.ts";
+import { requestedAddress, type GatewayAddresses, type GatewayStatusAddress } from "../translate/translate.ts";
 
 export interface GatewayAddressing {
-  readonly addressFor: NonNullable<TranslateOptions["addressFor"]>;
-  readonly statusAddresses: NonNullable<TranslateOptions["statusAddresses"]>;
-  /** Frees the pool addresses of Gateways the applied Plan no longer serves. */
-  retain(plan: Plan): void;
+  /**
+   * The addresses of the Gateways Courier serves, keyed "namespace/name". Pool
+   * addresses of Gateways no longer in the list are given back.
+   */
+  assign(gateways: readonly Gateway[]): ReadonlyMap<string, GatewayAddresses>;
 }
 
 export function gatewayAddressing(options: Pick<ServeOptions, "listenAddress" | "gatewayAddresses" | "gatewayAddressRange">): GatewayAddressing {
   const pool = options.gatewayAddressRange === undefined ? undefined : new GatewayAddressPool(options.gatewayAddressRange);
-  const addressFor = (gateway: Gateway): string =>
-    requestedAddress(gateway) ??
-    pool?.addressOf(gateway.meta.namespace, gateway.meta.name) ??
-    options.listenAddress;
+  const announced: readonly GatewayStatusAddress[] = options.gatewayAddresses.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? "IPAddress" : "Hostname", value }));
+  const statusFor = (bind: string): readonly GatewayStatusAddress[] => {
+    if (announced.length > 0) return announced;
+    return bind === "0.0.0.0" || bind === "::" ? [] : [{ type: "IPAddress", value: bind }];
+  };
   return {
-    addressFor,
-    statusAddresses: (gateway) => {
-      if (options.gatewayAddresses.length > 0) return options.gatewayAddresses.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? "IPAddress" : "Hostname", value }));
-      const bound = addressFor(gateway);
-      return bound === "0.0.0.0" || bound === "::" ? [] : [{ type: "IPAddress", value: bound }];
+    assign(gateways) {
+      pool?.retainOnly(new Set(gateways.map((gateway) => keyOf(gateway.meta))));
+      const result = new Map<string, GatewayAddresses>();
+      for (const gateway of gateways) {
+        const bind = requestedAddress(gateway) ?? pool?.addressOf(gateway.meta.namespace, gateway.meta.name) ?? options.listenAddress;
+        result.set(keyOf(gateway.meta), { bind, status: statusFor(bind) });
+      }
+      return result;
     },
-    retain: (plan) => pool?.retainOnly(new Set(plan.gateways.map((gateway) => `${gateway.key.namespace}/${gateway.key.name}`))),
   };
 }

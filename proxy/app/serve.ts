@@ -1,17 +1,21 @@
-// `courier serve`: wires a configuration source (files, or a cluster), the data
-// plane, the admin endpoint and signal handling together.
+// `courier serve`: wires the pipeline together. A source (files, or a cluster)
+// hands over Snapshots; the planner turns each into a Plan; the Plan goes to the
+// data plane and, in a cluster, to the status sync. Plus the admin endpoint and
+// signal handling.
 import { startAdminServer } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
 import { DataPlane } from "../dataplane/dataPlane.ts";
 import { startFileSource } from "../sources/file/fileSource.ts";
-import { gatewayAddressing } from "./gatewayAddressing.ts";
 import { startClusterSource } from "../sources/kube/clusterSource.ts";
+import { KubeClient } from "../kubeapi/client.ts";
 import { loadInCluster, loadKubeconfig } from "../kubeapi/credentials.ts";
 import { Logger } from "../lib/log.ts";
 import { Metrics } from "../lib/metrics.ts";
 import type { Plan } from "../model/plan.ts";
+import type { Snapshot } from "../model/snapshot.ts";
+import { planner } from "./planner.ts";
 import { describePlan } from "./planSummary.ts";
-import type { TranslateOptions } from "../translate/translate.ts";
+import { startStatusSync, type StatusSync } from "../status/statusSync.ts";
 
 export async function serve(options: ServeOptions): Promise<void> {
   const log = new Logger(options.logLevel);
@@ -21,9 +25,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   let described = "";
   let generation = 0;
 
-  const addressing = gatewayAddressing(options);
   const apply = (plan: Plan): void => {
-    addressing.retain(plan);
     for (const failure of dataPlane.apply(plan.ports)) {
       log.error("cannot listen", { address: `${failure.address}:${failure.port}`, error: failure.message });
     }
@@ -40,24 +42,26 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   };
 
-  const translateOptions: TranslateOptions = {
-    portOffset: options.portOffset,
-    addressFor: addressing.addressFor,
-    statusAddresses: addressing.statusAddresses,
+  const toPlan = planner(options, options.kubeconfig === undefined);
+  let statusSync: StatusSync | undefined;
+  const onSnapshot = (snapshot: Snapshot): void => {
+    const plan = toPlan(snapshot);
+    apply(plan);
+    statusSync?.planned(plan);
   };
 
-  const source =
-    options.kubeconfig === undefined
-      ? await startFileSource(options, translateOptions, log, metrics, apply)
-      : await startClusterSource(
-          (() => {
-            const credentials = options.kubeconfig === "in-cluster" ? loadInCluster() : loadKubeconfig(options.kubeconfig);
-            return { credentials, translate: translateOptions, leaseNamespace: options.leaseNamespace ?? credentials.namespace };
-          })(),
-          log,
-          metrics,
-          apply,
-        );
+  let source: { stop(): Promise<void> };
+  if (options.kubeconfig === undefined) {
+    source = await startFileSource(options, log, metrics, onSnapshot);
+  } else {
+    const credentials = options.kubeconfig === "in-cluster" ? loadInCluster() : loadKubeconfig(options.kubeconfig);
+    const client = new KubeClient(credentials);
+    const cluster = await startClusterSource(client, log, onSnapshot);
+    statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace: options.leaseNamespace ?? credentials.namespace }, log, metrics);
+    if (current !== undefined) statusSync.planned(current);
+    const sync = statusSync;
+    source = { stop: async () => { await cluster.stop(); await sync.stop(); } };
+  }
   const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, metrics, dataPlane, {
     ready: () => current !== undefined,
     describe: () => (current === undefined ? [] : describePlan(current)),

@@ -1,32 +1,31 @@
 // One proxied connection as an explicit state machine:
 //   hello -> connecting -> [pg-upstream ->] piping -> closed
-// hello: buffer bytes until the ClientHello (after an optional PostgreSQL SSLRequest)
-// names a route; connecting: try endpoints of the chosen backend; pg-upstream: replay
-// the SSLRequest and wait for the server's "S"; piping: move bytes both ways with
-// backpressure and half-close. Nothing here is decrypted.
+// It owns the sockets and the transitions; what to answer a PostgreSQL client
+// (postgresPreamble.ts), which endpoint to try next (endpointAttempts.ts) and what
+// to count (connectionMetrics.ts) are decided elsewhere. Nothing here is decrypted.
 import type { Socket } from "bun";
-import { chooseBackend } from "./backendChoice.ts";
 import { ClientHelloReader } from "./clienthello/clientHello.ts";
+import { CONTENT_HANDSHAKE } from "./clienthello/tlsRecords.ts";
+import { EndpointAttempts } from "./endpointAttempts.ts";
 import { endpointKey } from "./endpointState.ts";
 import { Flow } from "./flow.ts";
-import type { ConnectionContext, ListenerState } from "./connectionContext.ts";
-import type { EndpointAddress, PlannedBackend, PlannedRoute } from "../model/plan.ts";
-import { SSL_REQUEST, classifyPostgresPreamble } from "./postgresPreamble.ts";
+import type { ConnectionContext, ListenerState, TrackedConnection, UpstreamEvents, UpstreamLink } from "./connectionContext.ts";
+import { type AbortReason, type RejectReason, countAborted, countConnectFailure, countRejected } from "./connectionMetrics.ts";
+import type { EndpointAddress, PlannedRoute } from "../model/plan.ts";
+import { ACCEPT_SSL, REFUSE, REQUEST_BYTES, SSL_REQUEST, nextPreambleStep, postgresRejectDetail, serverAcceptsSsl } from "./postgresPreamble.ts";
 import { lookupRoute } from "./routeTable.ts";
 
+/**
+ * - `hello`: buffering the first bytes until a ClientHello (after an optional
+ *   PostgreSQL SSLRequest) names a route; bounded in size and time.
+ * - `connecting`: a TCP connect to one endpoint is under way; on failure the next
+ *   endpoint is tried.
+ * - `pg-upstream`: connected; the SSLRequest was replayed and the server's "S" is awaited.
+ * - `piping`: bytes move both ways with backpressure and half-close.
+ * - `closed`: both sockets ended; every later event is ignored.
+ */
 type State = "hello" | "connecting" | "pg-upstream" | "piping" | "closed";
 
-/** The data of an upstream socket; a connect attempt given up on is marked dead. */
-export interface UpstreamLink {
-  readonly connection: Connection;
-  live: boolean;
-}
-
-const TLS_HANDSHAKE = 0x16;
-const PG_ACCEPT_SSL = 0x53; // "S"
-const PG_REFUSE = Buffer.from("N");
-/** SSLRequest/GSSENCRequest rounds a client may go through before its ClientHello. */
-const MAX_PG_PREAMBLES = 2;
 /**
  * TCP keepalive is switched on by the sweeper once a connection has lived this long,
  * not when piping starts: it costs eight setsockopt calls per connection (four per
@@ -35,7 +34,7 @@ const MAX_PG_PREAMBLES = 2;
  */
 const KEEPALIVE_AFTER_MS = 1_000;
 
-export class Connection {
+export class Connection implements TrackedConnection, UpstreamEvents {
   state: State = "hello";
   private readonly opened: number;
   /** Coarse time of the last byte either way; drives the idle timeout. */
@@ -45,12 +44,13 @@ export class Connection {
   private reader: ClientHelloReader | undefined;
   /** First bytes of a non-TLS start, kept until a PostgreSQL preamble is recognised. */
   private preamble: Buffer | undefined;
-  private pgPreambles = 0;
+  /** SSLRequests and GSSENCRequests answered so far. */
+  private pgRequests = 0;
+  /** The client asked for TLS by SSLRequest: the server is asked the same before piping. */
   private postgres = false;
   private serverName = "";
   private route: PlannedRoute | undefined;
-  private backend: PlannedBackend | undefined;
-  private tried: Set<string> | undefined;
+  private attempts: EndpointAttempts | undefined;
   private link: UpstreamLink | undefined;
   private endpoint = "";
   private upstream: Socket<UpstreamLink> | undefined;
@@ -117,7 +117,7 @@ export class Connection {
   onUpstreamOpen(socket: Socket<UpstreamLink>): void {
     this.upstream = socket;
     // Held for the connection's lifetime from here on: keep it small.
-    this.tried = undefined;
+    this.attempts!.settled();
     this.ctx.endpoints.connected(this.endpoint);
     if (this.postgres) {
       this.state = "pg-upstream";
@@ -132,7 +132,8 @@ export class Connection {
     if (this.state !== "connecting") return;
     if (this.link !== undefined) this.link.live = false;
     this.ctx.endpoints.failed(this.endpoint, this.ctx.clock.now);
-    this.ctx.metrics.inc("courier_upstream_connect_failures_total", "Connections to an endpoint that failed or timed out.", { reason });
+    this.attempts!.failed(this.endpoint);
+    countConnectFailure(this.ctx.metrics, reason);
     this.ctx.log.debug("connect failed", { endpoint: this.endpoint, reason, sni: this.serverName });
     this.connectNext();
   }
@@ -144,9 +145,9 @@ export class Connection {
       return;
     }
     if (this.state === "pg-upstream") {
-      if (chunk[0] !== PG_ACCEPT_SSL) return this.reject("pg-server-refused-ssl");
+      if (!serverAcceptsSsl(chunk)) return this.reject("pg-server-refused-ssl");
       this.startPiping();
-      if (chunk.length > 1) this.onUpstreamData(chunk.subarray(1));
+      if (chunk.length > ACCEPT_SSL.length) this.onUpstreamData(chunk.subarray(ACCEPT_SSL.length));
     }
   }
 
@@ -201,7 +202,7 @@ export class Connection {
       // The first bytes decide: a TLS record, or a PostgreSQL request before one.
       let start = this.preamble === undefined ? chunk : Buffer.concat([this.preamble, chunk]);
       this.preamble = undefined;
-      if (start[0] !== TLS_HANDSHAKE) {
+      if (start[0] !== CONTENT_HANDSHAKE) {
         const rest = this.readPostgresPreamble(start);
         if (rest === undefined) return;
         start = rest;
@@ -227,40 +228,28 @@ export class Connection {
    */
   private readPostgresPreamble(start: Buffer): Buffer | undefined {
     let offset = 0;
-    while (offset < start.length && start[offset] !== TLS_HANDSHAKE) {
+    while (offset < start.length) {
       const rest = start.subarray(offset);
-      const kind = classifyPostgresPreamble(rest);
-      switch (kind) {
+      const step = nextPreambleStep(rest, this.pgRequests);
+      switch (step) {
+        case "hello":
+          return rest;
         case "need-more":
           this.preamble = Buffer.from(rest);
           return undefined;
-        case "ssl-request":
-        case "gssenc-request":
-          if (++this.pgPreambles > MAX_PG_PREAMBLES) {
-            this.reject("pg-too-many-requests");
-            return undefined;
-          }
-          if (kind === "ssl-request") {
-            this.postgres = true;
-            this.client.write("S");
-          } else {
-            // No GSSAPI encryption here: "N" makes libpq fall back to an SSLRequest.
-            this.client.write(PG_REFUSE);
-          }
-          offset += 8;
+        case "accept-ssl":
+        case "refuse-gssenc":
+          this.pgRequests++;
+          if (step === "accept-ssl") this.postgres = true;
+          this.client.write(step === "accept-ssl" ? ACCEPT_SSL : REFUSE);
+          offset += REQUEST_BYTES;
           continue;
-        case "cancel-request":
-          this.reject("pg-plaintext-cancel", "a CancelRequest carries no SNI; connect with sslmode=require or stricter");
+        default:
+          this.reject(step, postgresRejectDetail(step));
           return undefined;
-        case "startup-message":
-          this.reject("pg-plaintext-startup", "a plaintext startup message carries no SNI; connect with sslmode=require or stricter");
-          return undefined;
-        case "not-postgres":
-          // The ClientHello reader names what it is instead (not TLS, SSLv2, ...).
-          return rest;
       }
     }
-    return offset < start.length ? start.subarray(offset) : undefined;
+    return undefined;
   }
 
   // ---- routing and connecting
@@ -269,38 +258,19 @@ export class Connection {
     const route = lookupRoute(this.listener.table, this.serverName);
     if (route === undefined) return this.reject("unknown-sni");
     this.route = route;
-    this.tried = new Set();
+    this.attempts = new EndpointAttempts(route);
     this.connectNext();
   }
 
   private connectNext(): void {
-    const route = this.route!;
-    const tried = this.tried!;
-    const now = this.ctx.clock.now;
-    const endpoints = this.ctx.endpoints;
-    if (tried.size >= this.ctx.limits.connectTries) return this.reject("connect-failed");
-
-    let endpoint = this.backend?.endpoints === undefined ? undefined : endpoints.pick(this.backend.endpoints, tried, now);
-    // A route that opted into fallback moves on once its weighted backends all fail.
-    const mayChooseAgain = this.backend === undefined || route.settings.fallback;
-    if (endpoint === undefined && mayChooseAgain) {
-      const draw = this.ctx.random();
-      const untried = (b: PlannedBackend): boolean => b.endpoints!.some((e) => !tried.has(endpointKey(e)));
-      let choice = chooseBackend(route, draw, (b) => untried(b) && endpoints.hasHealthy(b.endpoints!, now));
-      // Endpoints that failed a moment ago are still better than refusing outright.
-      if (choice.kind === "reject" && choice.reason === "no-ready-endpoint") choice = chooseBackend(route, draw, untried);
-      if (choice.kind === "reject") return this.reject(choice.reason);
-      this.backend = choice.backend;
-      endpoint = endpoints.pick(choice.backend.endpoints!, tried, now);
-    }
-    if (endpoint === undefined) return this.reject(tried.size > 0 ? "connect-failed" : "no-ready-endpoint");
-    this.connect(endpoint);
+    const next = this.attempts!.next(this.ctx, this.ctx.clock.now);
+    if (typeof next === "string") return this.reject(next);
+    this.connect(next);
   }
 
   private connect(endpoint: EndpointAddress): void {
     this.state = "connecting";
     this.endpoint = endpointKey(endpoint);
-    this.tried!.add(this.endpoint);
     this.deadline = this.ctx.clock.now + this.ctx.limits.connectTimeoutMs;
     const link: UpstreamLink = { connection: this, live: true };
     this.link = link;
@@ -333,7 +303,7 @@ export class Connection {
         client: `${this.client.remoteAddress}:${this.client.remotePort}`,
         sni: this.serverName,
         route: this.route!.id,
-        backend: this.backend!.name,
+        backend: this.attempts!.backend!.name,
         endpoint: this.endpoint,
         postgres: this.postgres || undefined,
       });
@@ -369,9 +339,9 @@ export class Connection {
   }
 
   /** Refuses a connection that was never forwarded: the client sees EOF, no TLS alert. */
-  private reject(reason: string, detail?: string): void {
+  private reject(reason: RejectReason, detail?: string): void {
     if (this.state === "closed") return;
-    this.ctx.metrics.inc("courier_connections_rejected_total", "Connections refused before any byte was forwarded, by reason.", { port: this.listener.port, reason });
+    countRejected(this.ctx.metrics, this.listener.port, reason);
     this.ctx.log.info("rejected", {
       client: `${this.client.remoteAddress}:${this.client.remotePort}`,
       reason,
@@ -383,9 +353,9 @@ export class Connection {
   }
 
   /** Ends a connection that was forwarding, e.g. on idle timeout or a reset. */
-  private abort(reason: string): void {
+  private abort(reason: AbortReason): void {
     if (this.state === "closed") return;
-    this.ctx.metrics.inc("courier_connections_aborted_total", "Forwarded connections ended by the proxy, by reason.", { port: this.listener.port, reason });
+    countAborted(this.ctx.metrics, this.listener.port, reason);
     this.ctx.log.debug("aborted", { reason, sni: this.serverName, endpoint: this.endpoint });
     this.finish();
   }

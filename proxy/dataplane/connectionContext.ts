@@ -1,11 +1,37 @@
-// What every connection of a data plane shares, and what it shares per listener.
-import type { SocketHandler } from "bun";
-import type { Connection, UpstreamLink } from "./connection.ts";
+// What every connection of a data plane shares, what it shares per listener, and the
+// calls the data plane's socket handlers and sweeper make on a connection. Types only:
+// the connection and the data plane both depend on this, and it on neither.
+import type { Socket, SocketHandler } from "bun";
+import type { ListenerCounters } from "./connectionMetrics.ts";
 import type { EndpointState } from "./endpointState.ts";
-import type { Limits } from "../lib/limits.ts";
+import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
-import type { Counter, Metrics } from "../lib/metrics.ts";
+import type { Metrics } from "../lib/metrics.ts";
 import type { RouteTable } from "./routeTable.ts";
+
+/** A connection as the sweeper and a drain see it. */
+export interface TrackedConnection {
+  /** Enforces every deadline against the coarse clock. */
+  checkTimers(now: number): void;
+  /** Ends the connection now, whatever its state. */
+  forceClose(): void;
+}
+
+/** A connection as the events of its upstream socket reach it. */
+export interface UpstreamEvents {
+  onUpstreamOpen(socket: Socket<UpstreamLink>): void;
+  onUpstreamConnectFailed(reason: string): void;
+  onUpstreamData(chunk: Buffer): void;
+  onUpstreamDrain(): void;
+  onUpstreamEnd(): void;
+  onUpstreamClose(hadError: boolean): void;
+}
+
+/** The data of an upstream socket; a connect attempt given up on is marked dead. */
+export interface UpstreamLink {
+  readonly connection: UpstreamEvents;
+  live: boolean;
+}
 
 export interface ConnectionContext {
   readonly limits: Limits;
@@ -17,7 +43,7 @@ export interface ConnectionContext {
   readonly random: () => number;
   readonly upstreamHandlers: SocketHandler<UpstreamLink>;
   /** Every open connection, for the sweeper and for draining. */
-  readonly live: Set<Connection>;
+  readonly live: Set<TrackedConnection>;
   /** Byte totals of closed connections (open ones keep their own). */
   readonly stats: { bytesUp: number; bytesDown: number };
 }
@@ -27,6 +53,5 @@ export interface ListenerState {
   table: RouteTable;
   readonly port: number;
   active: number;
-  /** This listener's per-connection counters, looked up once. */
-  readonly counters: { readonly accepted: Counter; readonly routed: Counter; readonly closed: Counter };
+  readonly counters: ListenerCounters;
 }

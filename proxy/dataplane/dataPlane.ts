@@ -2,10 +2,11 @@
 // table that a new Plan replaces in one assignment. Listeners and connections are
 // independent: a configuration change never touches an established connection.
 import type { SocketHandler, TCPSocketListener } from "bun";
-import { Connection, type UpstreamLink } from "./connection.ts";
-import type { ConnectionContext, ListenerState } from "./connectionContext.ts";
+import { Connection } from "./connection.ts";
+import type { ConnectionContext, ListenerState, UpstreamLink } from "./connectionContext.ts";
+import { countRejected, listenerCounters } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
-import type { Limits } from "../lib/limits.ts";
+import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { PlannedPort } from "../model/plan.ts";
@@ -113,16 +114,11 @@ export class DataPlane {
 
   private listen(planned: PlannedPort, table: OpenListener["state"]["table"]): OpenListener {
     const ctx = this.ctx;
-    const labels = { port: planned.port };
     const state: ListenerState = {
       table,
       port: planned.port,
       active: 0,
-      counters: {
-        accepted: ctx.metrics.counter("courier_connections_accepted_total", "Connections accepted, by listener port.", labels),
-        routed: ctx.metrics.counter("courier_connections_routed_total", "Connections forwarded to an endpoint.", labels),
-        closed: ctx.metrics.counter("courier_connections_closed_total", "Connections closed, whatever the reason.", labels),
-      },
+      counters: listenerCounters(ctx.metrics, planned.port),
     };
     const max = ctx.limits.maxConnectionsPerListener;
     const socket = Bun.listen<Connection | undefined>({
@@ -134,7 +130,7 @@ export class DataPlane {
         open(client) {
           state.counters.accepted.value++;
           if (state.active >= max) {
-            ctx.metrics.inc("courier_connections_rejected_total", "Connections refused before any byte was forwarded, by reason.", { port: state.port, reason: "too-many-connections" });
+            countRejected(ctx.metrics, state.port, "too-many-connections");
             client.data = undefined;
             client.end();
             return;

@@ -1,6 +1,7 @@
 // Which API resources the controller watches, and which versions the cluster serves.
 // TLSRoute is v1 from Gateway API v1.5 on and v1alpha2 before; ReferenceGrant v1 or
 // v1beta1; ServiceImport only where the Multi-Cluster Services CRD is installed.
+import { DISCOVERY_API_GROUP, GATEWAY_API_GROUP, MCS_API_GROUP } from "../../contract/index.ts";
 import type { KubeClient } from "./client.ts";
 import { KubeApiError } from "./client.ts";
 
@@ -61,13 +62,11 @@ export interface WatchedResources {
   readonly namespaces: ApiResource;
 }
 
-const GATEWAY = "gateway.networking.k8s.io";
-
 /** Asks the API server what it serves. Missing Gateway API CRDs are an error worth stopping for. */
 export async function discoverResources(client: KubeClient): Promise<WatchedResources> {
-  const gatewayClasses = await firstServed(client, GATEWAY, ["v1"], "gatewayclasses");
-  const gateways = await firstServed(client, GATEWAY, ["v1"], "gateways");
-  const tlsRoutes = await firstServed(client, GATEWAY, ["v1", "v1alpha3", "v1alpha2"], "tlsroutes");
+  const gatewayClasses = await firstServed(client, GATEWAY_API_GROUP, ["v1"], "gatewayclasses");
+  const gateways = await firstServed(client, GATEWAY_API_GROUP, ["v1"], "gateways");
+  const tlsRoutes = await firstServed(client, GATEWAY_API_GROUP, ["v1", "v1alpha3", "v1alpha2"], "tlsroutes");
   if (gatewayClasses === undefined || gateways === undefined || tlsRoutes === undefined) {
     throw new Error("the Gateway API CRDs (GatewayClass, Gateway v1 and TLSRoute) are not installed in this cluster");
   }
@@ -75,10 +74,10 @@ export async function discoverResources(client: KubeClient): Promise<WatchedReso
     gatewayClasses,
     gateways,
     tlsRoutes,
-    referenceGrants: await firstServed(client, GATEWAY, ["v1", "v1beta1"], "referencegrants"),
-    serviceImports: await firstServed(client, "multicluster.x-k8s.io", ["v1alpha1"], "serviceimports"),
+    referenceGrants: await firstServed(client, GATEWAY_API_GROUP, ["v1", "v1beta1"], "referencegrants"),
+    serviceImports: await firstServed(client, MCS_API_GROUP, ["v1alpha1"], "serviceimports"),
     services: { group: "", version: "v1", plural: "services", kind: "Service", namespaced: true },
-    endpointSlices: { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true },
+    endpointSlices: { group: DISCOVERY_API_GROUP, version: "v1", plural: "endpointslices", kind: "EndpointSlice", namespaced: true },
     namespaces: { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
   };
 }

@@ -124,5 +124,3 @@ export interface Plan {
   /** Problems worth a log line that no status field carries (e.g. an assumed GatewayClass). */
   readonly warnings: readonly string[];
 }
-
-export const CONTROLLER_NAME = "courier.dev/gateway-controller";

@@ -240,10 +240,6 @@ export const EMPTY_SNAPSHOT: Snapshot = {
   namespaces: [],
 };
 
-export const GATEWAY_GROUP = "gateway.networking.k8s.io";
-export const BUNDLE_VERSION_ANNOTATION = "gateway.networking.k8s.io/bundle-version";
-export const GATEWAY_CLASS_CRD_NAME = "gatewayclasses.gateway.networking.k8s.io";
-export const MULTICLUSTER_GROUP = "multicluster.x-k8s.io";
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 export const SERVICE_IMPORT_NAME_LABEL = "multicluster.kubernetes.io/service-name";
 

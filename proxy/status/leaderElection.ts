@@ -6,6 +6,7 @@
 // the leader, before anyone else may take over (client-go's renew deadline), and no
 // attempt may hang longer than the renew interval: a silent connection must not
 // keep a replica believing it still holds the lease.
+import { COORDINATION_API_GROUP } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { KubeApiError, type KubeClient } from "../kubeapi/client.ts";
 
@@ -43,7 +44,7 @@ export class LeaderElector {
     private readonly log: Logger,
     private readonly durationSeconds = 15,
   ) {
-    this.path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+    this.path = `/apis/${COORDINATION_API_GROUP}/v1/namespaces/${namespace}/leases`;
   }
 
   get isLeader(): boolean {
@@ -130,7 +131,7 @@ export class LeaderElector {
         metadata: { name: this.name, namespace: this.namespace },
         spec: { holderIdentity: this.identity, leaseDurationSeconds: this.durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
       };
-      await this.call("POST", this.path, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...fresh });
+      await this.call("POST", this.path, { apiVersion: `${COORDINATION_API_GROUP}/v1`, kind: "Lease", ...fresh });
       this.lastRenew = Date.now();
       return true;
     }

@@ -3,7 +3,8 @@
 // an unchanged Plan yields an identical status and no write. In a route's
 // status.parents only entries with Courier's controllerName are touched; other
 // controllers' entries keep their content and their place.
-import { CONTROLLER_NAME, type Condition, type GatewayClassStatusPlan, type GatewayStatusPlan, type ParentRefPlan, type RouteStatusPlan } from "../model/plan.ts";
+import { COURIER_CONTROLLER_NAME, GATEWAY_API_GROUP } from "../../contract/index.ts";
+import type { Condition, GatewayClassStatusPlan, GatewayStatusPlan, ParentRefPlan, RouteStatusPlan } from "../model/plan.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -37,7 +38,7 @@ export function mergeConditions(existing: unknown, desired: readonly Condition[]
   });
 }
 
-export function gatewayClassStatus(existing: unknown, plan: GatewayClassStatusPlan, now: string): JsonObject {
+export function mergedGatewayClassStatus(existing: unknown, plan: GatewayClassStatusPlan, now: string): JsonObject {
   const status = isObject(existing) ? existing : {};
   return {
     conditions: mergeConditions(status.conditions, plan.conditions, now) as unknown as Json[],
@@ -45,7 +46,7 @@ export function gatewayClassStatus(existing: unknown, plan: GatewayClassStatusPl
   };
 }
 
-export function gatewayStatus(existing: unknown, plan: GatewayStatusPlan, now: string): JsonObject {
+export function mergedGatewayStatus(existing: unknown, plan: GatewayStatusPlan, now: string): JsonObject {
   const status = isObject(existing) ? existing : {};
   const listenersBefore = list(status.listeners);
   return {
@@ -64,7 +65,7 @@ export function gatewayStatus(existing: unknown, plan: GatewayStatusPlan, now: s
 function parentKey(ref: unknown, routeNamespace: string): string {
   const r = isObject(ref) ? ref : {};
   return JSON.stringify([
-    r.group ?? "gateway.networking.k8s.io",
+    r.group ?? GATEWAY_API_GROUP,
     r.kind ?? "Gateway",
     r.namespace ?? routeNamespace,
     r.name ?? "",
@@ -87,7 +88,7 @@ function parentRefJson(ref: ParentRefPlan): JsonObject {
  * no longer has removed, everyone else's left exactly as they were. `plan` undefined
  * means the route has no parent of ours any more.
  */
-export function routeStatus(existing: unknown, routeNamespace: string, plan: RouteStatusPlan | undefined, now: string): JsonObject {
+export function mergedRouteStatus(existing: unknown, routeNamespace: string, plan: RouteStatusPlan | undefined, now: string): JsonObject {
   const status = isObject(existing) ? existing : {};
   const desired = new Map((plan?.parents ?? []).map((p) => [parentKey(p.parentRef, routeNamespace), p]));
   const parents: Json[] = [];
@@ -95,10 +96,10 @@ export function routeStatus(existing: unknown, routeNamespace: string, plan: Rou
   const entry = (key: string, old: JsonObject | undefined): JsonObject => {
     const p = desired.get(key)!;
     placed.add(key);
-    return { parentRef: parentRefJson(p.parentRef), controllerName: CONTROLLER_NAME, conditions: mergeConditions(old?.conditions, p.conditions, now) as unknown as Json[] };
+    return { parentRef: parentRefJson(p.parentRef), controllerName: COURIER_CONTROLLER_NAME, conditions: mergeConditions(old?.conditions, p.conditions, now) as unknown as Json[] };
   };
   for (const old of list(status.parents)) {
-    if (old.controllerName !== CONTROLLER_NAME) {
+    if (old.controllerName !== COURIER_CONTROLLER_NAME) {
       parents.push(old);
       continue;
     }

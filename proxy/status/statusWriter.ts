@@ -6,16 +6,10 @@ import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { Plan } from "../model/plan.ts";
 import { KubeApiError, type KubeClient } from "../kubeapi/client.ts";
+import type { KubeObject, LiveGatewayObjects } from "../kubeapi/objects.ts";
 import { objectPath, type ApiResource } from "../kubeapi/resources.ts";
-import { gatewayClassStatus, gatewayStatus, routeStatus, statusUpToDate, type Json } from "./statusMerge.ts";
+import { mergedGatewayClassStatus, mergedGatewayStatus, mergedRouteStatus, statusUpToDate, type Json } from "./statusMerge.ts";
 
-type KubeObject = Record<string, unknown> & { metadata?: { namespace?: string; name?: string; resourceVersion?: string }; status?: unknown };
-
-export interface LiveObjects {
-  readonly gatewayClasses: ReadonlyMap<string, KubeObject>;
-  readonly gateways: ReadonlyMap<string, KubeObject>;
-  readonly tlsRoutes: ReadonlyMap<string, KubeObject>;
-}
 
 export interface StatusResources {
   readonly gatewayClasses: ApiResource;
@@ -37,7 +31,7 @@ export class StatusWriter {
   ) {}
 
   /** Brings every status the Plan describes up to date. Returns the number of writes. */
-  async sync(plan: Plan, live: LiveObjects): Promise<number> {
+  async sync(plan: Plan, live: LiveGatewayObjects): Promise<number> {
     const now = kubeNow();
     let writes = 0;
     const write = async (resource: ApiResource, object: KubeObject | undefined, status: { [key: string]: Json }): Promise<void> => {
@@ -57,17 +51,17 @@ export class StatusWriter {
 
     for (const c of plan.gatewayClasses) {
       const object = live.gatewayClasses.get(`/${c.key.name}`);
-      await write(this.resources.gatewayClasses, object, gatewayClassStatus(object?.status, c, now));
+      await write(this.resources.gatewayClasses, object, mergedGatewayClassStatus(object?.status, c, now));
     }
     for (const g of plan.gateways) {
       const object = live.gateways.get(`${g.key.namespace ?? ""}/${g.key.name}`);
-      await write(this.resources.gateways, object, gatewayStatus(object?.status, g, now));
+      await write(this.resources.gateways, object, mergedGatewayStatus(object?.status, g, now));
     }
     const planned = new Map(plan.routes.map((r) => [`${r.key.namespace ?? ""}/${r.key.name}`, r]));
     // Every live route: those the Plan no longer gives a parent of ours lose our entries.
     for (const [key, object] of live.tlsRoutes) {
       const namespace = object.metadata?.namespace ?? "";
-      await write(this.resources.tlsRoutes, object, routeStatus(object.status, namespace, planned.get(key), now));
+      await write(this.resources.tlsRoutes, object, mergedRouteStatus(object.status, namespace, planned.get(key), now));
     }
     return writes;
   }

@@ -5,7 +5,8 @@ import { RouteReason } from "./conditions.ts";
 import { endpointAddresses } from "./backendEndpoints.ts";
 import type { PlannedBackend } from "../model/plan.ts";
 import { isReferencePermitted } from "./referenceGrants.ts";
-import { GATEWAY_GROUP, MULTICLUSTER_GROUP, type BackendRef, type EndpointSlice, type ServicePort, type TLSRoute } from "../model/snapshot.ts";
+import { GATEWAY_API_GROUP, MCS_API_GROUP } from "../../contract/index.ts";
+import type { BackendRef, EndpointSlice, ServicePort, TLSRoute } from "../model/snapshot.ts";
 import { namespacedKey, type SnapshotIndex } from "./snapshotIndex.ts";
 
 export interface BackendProblem {
@@ -37,13 +38,13 @@ export function resolveBackendRef(route: TLSRoute, ref: BackendRef, index: Snaps
   const namespace = ref.namespace ?? route.meta.namespace;
   const name = describeRef(ref, namespace);
   const isService = ref.group === "" && ref.kind === "Service";
-  const isServiceImport = ref.group === MULTICLUSTER_GROUP && ref.kind === "ServiceImport";
+  const isServiceImport = ref.group === MCS_API_GROUP && ref.kind === "ServiceImport";
   if (!isService && !isServiceImport) {
-    return invalid(name, ref.weight, RouteReason.InvalidKind, `${name}: unsupported backend kind (Courier supports Service and multicluster.x-k8s.io ServiceImport)`);
+    return invalid(name, ref.weight, RouteReason.InvalidKind, `${name}: unsupported backend kind (Courier supports Service and ${MCS_API_GROUP} ServiceImport)`);
   }
   const permitted = isReferencePermitted(
     index.referenceGrants,
-    { group: GATEWAY_GROUP, kind: "TLSRoute", namespace: route.meta.namespace },
+    { group: GATEWAY_API_GROUP, kind: "TLSRoute", namespace: route.meta.namespace },
     { group: ref.group, kind: ref.kind, namespace, name: ref.name },
   );
   if (!permitted) {

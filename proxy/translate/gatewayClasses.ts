@@ -1,7 +1,8 @@
 // Which GatewayClasses are Courier's, and their status.
 
 import { ClassReason, ConditionType, condition } from "./conditions.ts";
-import { CONTROLLER_NAME, type Condition, type GatewayClassStatusPlan } from "../model/plan.ts";
+import { COURIER_CONTROLLER_NAME } from "../../contract/index.ts";
+import type { Condition, GatewayClassStatusPlan } from "../model/plan.ts";
 import type { GatewayApiBundle, GatewayClass } from "../model/snapshot.ts";
 
 /**
@@ -12,7 +13,7 @@ import type { GatewayApiBundle, GatewayClass } from "../model/snapshot.ts";
 export const SUPPORTED_FEATURES: readonly string[] = ["Gateway", "ReferenceGrant", "TLSRoute"];
 
 export function isOurClass(gatewayClass: GatewayClass): boolean {
-  return gatewayClass.controllerName === CONTROLLER_NAME;
+  return gatewayClass.controllerName === COURIER_CONTROLLER_NAME;
 }
 
 export interface ClassVerdict {

@@ -4,9 +4,10 @@
 
 import { ConditionType, ListenerReason, condition } from "./conditions.ts";
 import type { Condition, ListenerStatusPlan } from "../model/plan.ts";
-import { GATEWAY_GROUP, type Gateway, type GroupKind, type Listener } from "../model/snapshot.ts";
+import { GATEWAY_API_GROUP } from "../../contract/index.ts";
+import type { Gateway, GroupKind, Listener } from "../model/snapshot.ts";
 
-const TLS_ROUTE_KIND: GroupKind = { group: GATEWAY_GROUP, kind: "TLSRoute" };
+const TLS_ROUTE_KIND: GroupKind = { group: GATEWAY_API_GROUP, kind: "TLSRoute" };
 const NAMESPACE_POLICIES: ReadonlySet<string> = new Set(["Same", "All", "Selector"]);
 
 export interface EvaluatedListener {

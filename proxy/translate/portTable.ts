@@ -9,7 +9,7 @@
 // route, and every route that lost one is told so in its Accepted message and in a
 // Plan warning.
 
-import { compareHostnamePrecedence } from "../lib/hostnames.ts";
+import { compareHostnamePrecedence } from "../../contract/index.ts";
 import type { PlannedHost, PlannedPort, PlannedRoute } from "../model/plan.ts";
 
 export interface SocketAddress {

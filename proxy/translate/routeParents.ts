@@ -2,7 +2,7 @@
 // route, with which hostnames, and the Accepted verdict when none does.
 
 import { RouteReason } from "./conditions.ts";
-import { effectiveHostnames } from "../lib/hostnames.ts";
+import { effectiveHostnames } from "../../contract/index.ts";
 import { selectorMatches } from "./labelSelector.ts";
 import type { EvaluatedListener } from "./listeners.ts";
 import type { Gateway, ParentRef, TLSRoute } from "../model/snapshot.ts";

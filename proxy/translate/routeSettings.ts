@@ -5,12 +5,8 @@
 // default, and the problem is named in the route's Accepted message and in a Plan
 // warning, so `kubectl describe` shows it.
 
-import { parseDuration } from "../lib/duration.ts";
+import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, parseDuration, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
 import type { RouteSettings } from "../model/plan.ts";
-
-export const FALLBACK_ANNOTATION = "courier.dev/fallback";
-export const IDLE_TIMEOUT_ANNOTATION = "courier.dev/idle-timeout";
-export const TCP_KEEPALIVE_ANNOTATION = "courier.dev/tcp-keepalive";
 
 export interface SettingsResult {
   readonly settings: RouteSettings;
@@ -29,13 +25,13 @@ export function settingsFromAnnotations(annotations: Readonly<Record<string, str
   const duration = (key: string): number | undefined => {
     const text = annotations[key];
     if (text === undefined) return undefined;
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      problems.push(`${key}: "${text}" is not a duration like "90s", "15m" or "2h"; ignored`);
+    const parsed = parseDuration(text);
+    if (!parsed.ok) {
+      problems.push(`${key}: ${parsed.problem}; ignored`);
       return undefined;
     }
     // 0 is kept: it turns the idle timeout (or keepalive) off for this route.
-    return ms;
+    return parsed.ms;
   };
   const idleTimeoutMs = duration(IDLE_TIMEOUT_ANNOTATION);
   const keepAliveMs = duration(TCP_KEEPALIVE_ANNOTATION);

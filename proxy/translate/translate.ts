@@ -6,10 +6,9 @@ import { resolveBackendRef, type BackendProblem } from "./backends.ts";
 import { ConditionType, RouteReason, condition } from "./conditions.ts";
 import { gatewayClassStatus, classVerdict, isOurClass } from "./gatewayClasses.ts";
 import { gatewayStatus, type ServedGateway } from "./gateways.ts";
-import { ANY_HOSTNAME } from "../lib/hostnames.ts";
+import { ANY_HOSTNAME, COURIER_CONTROLLER_NAME, GATEWAY_API_GROUP } from "../../contract/index.ts";
 import { evaluateListeners } from "./listeners.ts";
 import {
-  CONTROLLER_NAME,
   type Condition,
   type ParentRefPlan,
   type Plan,
@@ -21,16 +20,27 @@ import {
 import { buildPortTable, type HostCandidate, type SocketAddress } from "./portTable.ts";
 import { evaluateParentRef, type ParentVerdict } from "./routeParents.ts";
 import { settingsFromAnnotations } from "./routeSettings.ts";
-import { GATEWAY_GROUP, keyOf, type Gateway, type ObjectMeta, type ParentRef, type Snapshot, type TLSRoute } from "../model/snapshot.ts";
+import { keyOf, type Gateway, type ObjectMeta, type ParentRef, type Snapshot, type TLSRoute } from "../model/snapshot.ts";
 import { indexSnapshot, namespacedKey, type SnapshotIndex } from "./snapshotIndex.ts";
+
+export interface GatewayStatusAddress {
+  readonly type: string;
+  readonly value: string;
+}
+
+/** Addresses decided outside translate() (serve options, an address pool, the proxy's Service). */
+export interface GatewayAddresses {
+  /** Where the Gateway's listeners bind. Default: its first IPAddress in spec.addresses, else "0.0.0.0". */
+  readonly bind?: string;
+  /** status.addresses of the Gateway. Default: its bind address. */
+  readonly status?: readonly GatewayStatusAddress[];
+}
 
 export interface TranslateOptions {
   /** Added to every listener port when binding (run unprivileged: 443 -> 8443). Status keeps spec ports. */
   readonly portOffset?: number;
-  /** Bind address of a Gateway's listeners. Default: its first IPAddress in spec.addresses, else "0.0.0.0". */
-  readonly addressFor?: (gateway: Gateway) => string;
-  /** status.addresses of a Gateway. Default: its bind address. */
-  readonly statusAddresses?: (gateway: Gateway) => readonly { readonly type: string; readonly value: string }[];
+  /** Per Gateway, keyed "namespace/name": plain data, so the Plan depends on its inputs only. */
+  readonly gatewayAddresses?: ReadonlyMap<string, GatewayAddresses>;
   /**
    * File mode: a GatewayClass that a Gateway names but the Snapshot lacks is taken
    * as Courier's (with a Plan warning) instead of as someone else's.
@@ -63,20 +73,29 @@ function gatewayParametersProblem(gateway: Gateway): string | undefined {
   return `spec.infrastructure.parametersRef ${kind} ${ref.name} is not supported: Courier takes no parameters`;
 }
 
+type ClassVerdict = { readonly accepted: boolean; readonly message: string };
+
+/** The verdict on a Gateway's class, or undefined when the Gateway is not Courier's. */
+function ourClassVerdict(gateway: Gateway, index: SnapshotIndex, options: Pick<TranslateOptions, "assumeClassesOurs">): ClassVerdict | undefined {
+  const gatewayClass = index.gatewayClasses.get(gateway.gatewayClassName);
+  if (gatewayClass !== undefined) return isOurClass(gatewayClass) ? classVerdict(gatewayClass) : undefined;
+  return options.assumeClassesOurs === true ? { accepted: true, message: "assumed" } : undefined;
+}
+
+/** The Gateways translate() serves: those of Courier's classes, sorted by key. */
+export function ourGateways(snapshot: Snapshot, options: Pick<TranslateOptions, "assumeClassesOurs"> = {}): Gateway[] {
+  const index = indexSnapshot(snapshot);
+  return byKey(snapshot.gateways).filter((gateway) => ourClassVerdict(gateway, index, options) !== undefined);
+}
+
 /** Which Gateways are ours, each with its listeners evaluated. */
 function servedGateways(snapshot: Snapshot, index: SnapshotIndex, options: TranslateOptions, warnings: string[]): ServedGateway[] {
   const served: ServedGateway[] = [];
   for (const gateway of byKey(snapshot.gateways)) {
-    const gatewayClass = index.gatewayClasses.get(gateway.gatewayClassName);
-    let verdict: { readonly accepted: boolean; readonly message: string };
-    if (gatewayClass !== undefined) {
-      if (!isOurClass(gatewayClass)) continue;
-      verdict = classVerdict(gatewayClass);
-    } else if (options.assumeClassesOurs === true) {
+    const verdict = ourClassVerdict(gateway, index, options);
+    if (verdict === undefined) continue;
+    if (!index.gatewayClasses.has(gateway.gatewayClassName)) {
       warnings.push(`Gateway ${keyOf(gateway.meta)}: GatewayClass ${gateway.gatewayClassName} not found; taken as Courier's`);
-      verdict = { accepted: true, message: "assumed" };
-    } else {
-      continue;
     }
     const parametersProblem = gatewayParametersProblem(gateway);
     served.push({
@@ -146,7 +165,7 @@ function evaluateRoute(route: TLSRoute, context: RouteContext): EvaluatedRoute {
   const candidates: HostCandidate[] = [];
   const attachedTo: { gateway: ServedGateway; listenerName: string }[] = [];
   for (const ref of route.parentRefs) {
-    if (ref.group !== GATEWAY_GROUP || ref.kind !== "Gateway") continue;
+    if (ref.group !== GATEWAY_API_GROUP || ref.kind !== "Gateway") continue;
     const gatewayKey = namespacedKey(ref.namespace ?? route.meta.namespace, ref.name);
     const gateway = context.servedByKey.get(gatewayKey);
     if (gateway === undefined) {
@@ -186,7 +205,7 @@ function routeStatus(evaluated: EvaluatedRoute, shadowNotes: readonly string[]):
   const notes = [...shadowNotes, ...evaluated.settingsProblems.map((problem) => `ignored annotation ${problem}`)];
   const parents: RouteParentStatusPlan[] = evaluated.parents.map(({ ref, verdict }) => ({
     parentRef: parentRefPlan(ref),
-    controllerName: CONTROLLER_NAME,
+    controllerName: COURIER_CONTROLLER_NAME,
     conditions: [
       condition(
         ConditionType.Accepted,
@@ -205,7 +224,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
   const index = indexSnapshot(snapshot);
   const warnings: string[] = [];
   const portOffset = options.portOffset ?? 0;
-  const addressFor = options.addressFor ?? defaultBindAddress;
+  const decided = (gateway: Gateway) => options.gatewayAddresses?.get(keyOf(gateway.meta));
 
   const gatewayClasses = [...snapshot.gatewayClasses]
     .filter(isOurClass)
@@ -213,7 +232,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     .map((gatewayClass) => gatewayClassStatus(gatewayClass, snapshot.gatewayApiBundle));
 
   const served = servedGateways(snapshot, index, options, warnings);
-  const addresses = new Map(served.map((entry) => [entry, addressFor(entry.gateway)] as const));
+  const addresses = new Map(served.map((entry) => [entry, decided(entry.gateway)?.bind ?? defaultBindAddress(entry.gateway)] as const));
   const bindAddress = (entry: ServedGateway) => addresses.get(entry) ?? "0.0.0.0";
   const context: RouteContext = {
     index,
@@ -258,7 +277,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     gatewayStatus(
       entry,
       (listenerName) => attached.get(entry)?.get(listenerName)?.size ?? 0,
-      options.statusAddresses?.(entry.gateway) ?? [{ type: "IPAddress", value: bindAddress(entry) }],
+      decided(entry.gateway)?.status ?? [{ type: "IPAddress", value: bindAddress(entry) }],
     ),
   );
 

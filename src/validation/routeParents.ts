@@ -4,7 +4,7 @@
 
 import type { IPassthroughGateway, PassthroughListener } from "../passthroughGateway.js";
 import type { RouteParentOptions } from "../routeOptions.js";
-import { hostnamesIntersect } from "./hostnames.js";
+import { hostnamesIntersect } from "../../contract/index.js";
 import { invalid } from "./messages.js";
 import { checkLabelName } from "./names.js";
 import { checkPort } from "./numbers.js";

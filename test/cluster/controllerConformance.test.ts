@@ -1,5 +1,6 @@
-// Every TLSRoute scenario of the Gateway API v1.6.1 conformance manifests, applied
-// as-is to the real API server (class placeholder -> "courier"), one after another
+// Every TLSRoute scenario of the Gateway API conformance manifests (at the version
+// pinned in scripts/versions.env), applied as-is to the real API server (class
+// placeholder -> "courier"), one after another
 // with one Courier watching: the exact status it writes (conditions and reasons,
 // listener supportedKinds and attachedRoutes, observedGeneration), and where traffic
 // goes. The suite's base Services get EndpointSlices pointing at real TLS servers
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { createPki, type Pki } from "../../demo/pki.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
+import { conformanceBaseFile, conformanceTestFile } from "../helpers/gatewayApi.ts";
 import { createBackendNet, type BackendNet } from "../helpers/netnsBackends.ts";
 import { isRefused, landing, openTls } from "../helpers/tlsClient.ts";
 import {
@@ -25,7 +27,6 @@ import {
   summary,
 } from "./controllerKit.ts";
 
-const DIR = "/work/shared/gateway-api/v1.6.1/conformance";
 const INFRA = "gateway-conformance-infra";
 const APP = "gateway-conformance-app-backend";
 const TLS_ROUTE_KIND = { group: "gateway.networking.k8s.io", kind: "TLSRoute" };
@@ -40,13 +41,18 @@ let pkiDir: string;
 let proxy: ClusterProxy | undefined;
 let applied: string | undefined;
 
+/** A manifest path with the suite's class placeholder replaced. */
+function manifest(path: string): string {
+  return readFileSync(path, "utf8").replaceAll("{GATEWAY_CLASS_NAME}", "courier");
+}
+
 function scenario(file: string): string {
-  return readFileSync(join(DIR, file), "utf8").replaceAll("{GATEWAY_CLASS_NAME}", "courier");
+  return manifest(conformanceTestFile(file));
 }
 
 /** The base manifests' Namespaces and Services (the Deployments need a kubelet; its Gateways belong to other tests). */
 function baseNamespacesAndServices(): string {
-  return parseAllDocuments(scenario("base-manifests.yaml"))
+  return parseAllDocuments(manifest(conformanceBaseFile()))
     .map((d) => d.toJS() as { kind?: string } | null)
     .filter((o) => o?.kind === "Namespace" || o?.kind === "Service")
     .map((o) => stringify(o))

@@ -2,12 +2,13 @@
 // mode as a process, manifests for the objects tests create (Services without
 // selectors and the EndpointSlices a controller-manager would have made), reading
 // objects back, and waiting for the status Courier writes.
+import { COURIER_CONTROLLER_NAME } from "../../contract/index.ts";
 import { freePort } from "../helpers/ports.ts";
 import { startProxy, type ProxyProcess } from "../helpers/proxyProcess.ts";
 import type { Cluster } from "../helpers/cluster.ts";
 
 export const CLASS = "courier";
-export const CONTROLLER = "courier.dev/gateway-controller";
+export const CONTROLLER = COURIER_CONTROLLER_NAME;
 /** A route's conditions once it is attached and every backend resolves. */
 export const ROUTE_OK: Readonly<Record<string, string>> = { Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" };
 

@@ -1,43 +1,24 @@
 // Loads the OpenAPI schemas of the CRDs that src/imports was generated from, at the
-// versions pinned in scripts/importCrds.sh, from the Go module cache (downloading
+// versions pinned in scripts/versions.env, from the Go module cache (downloading
 // them through the Go module proxy when absent), and validates manifests against them.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
-
-const root = join(import.meta.dir, "..", "..");
+import { gatewayApiDir, mcsApiDir } from "../../scripts/goModules.ts";
 
 type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema | boolean; "x-kubernetes-preserve-unknown-fields"?: boolean };
 type Crd = { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
 
-function pinnedVersion(variable: string): string {
-  const script = readFileSync(join(root, "scripts", "importCrds.sh"), "utf8");
-  const match = new RegExp(`^${variable}=(\\S+)$`, "m").exec(script);
-  if (match?.[1] === undefined) throw new Error(`${variable} not found in scripts/importCrds.sh`);
-  return match[1];
-}
-
-function moduleDir(module: string): string {
-  const run = spawnSync("go", ["mod", "download", "-json", module], { encoding: "utf8", cwd: root });
-  if (run.status !== 0) throw new Error(`go mod download ${module} failed: ${run.stderr}${run.stdout}`);
-  const info = JSON.parse(run.stdout) as { Dir?: string; Error?: string };
-  if (info.Dir === undefined) throw new Error(`go mod download ${module}: ${info.Error ?? "no Dir"}`);
-  return info.Dir;
-}
-
 /** The CRD files the imports come from. */
 export function crdFiles(): string[] {
-  const gatewayApi = moduleDir(`sigs.k8s.io/gateway-api@${pinnedVersion("GATEWAY_API_VERSION")}`);
-  const mcsApi = moduleDir(`sigs.k8s.io/mcs-api@${pinnedVersion("MCS_API_VERSION")}`);
-  const std = join(gatewayApi, "config", "crd", "standard");
+  const std = join(gatewayApiDir(), "config", "crd", "standard");
   return [
     join(std, "gateway.networking.k8s.io_gatewayclasses.yaml"),
     join(std, "gateway.networking.k8s.io_gateways.yaml"),
     join(std, "gateway.networking.k8s.io_tlsroutes.yaml"),
     join(std, "gateway.networking.k8s.io_referencegrants.yaml"),
-    join(mcsApi, "config", "crd", "multicluster.x-k8s.io_serviceimports.yaml"),
+    join(mcsApiDir(), "config", "crd", "multicluster.x-k8s.io_serviceimports.yaml"),
   ];
 }
 

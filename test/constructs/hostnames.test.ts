@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkHostname, hostnamesIntersect } from "../../src/validation/hostnames.ts";
+import { checkHostname } from "../../src/validation/hostnames.ts";
 
 describe("checkHostname", () => {
   test.each(["db.example.com", "*.example.com", "*.internal.example.com", "a-b.c1.io", "localhost"])("accepts %s", (h) => {
@@ -22,25 +22,5 @@ describe("checkHostname", () => {
   ];
   test.each(cases)("rejects %p", (h, message) => {
     expect(checkHostname("f", h)).toContain(message);
-  });
-});
-
-describe("hostnamesIntersect", () => {
-  const cases: [string | undefined, string, boolean][] = [
-    [undefined, "a.example.com", true],
-    ["a.example.com", "a.example.com", true],
-    ["a.example.com", "b.example.com", false],
-    ["*.example.com", "a.example.com", true],
-    ["*.example.com", "a.b.example.com", true],
-    ["*.example.com", "example.com", false],
-    ["a.example.com", "*.example.com", true],
-    ["example.com", "*.example.com", false],
-    ["*.example.com", "*.example.com", true],
-    ["*.example.com", "*.internal.example.com", true],
-    ["*.internal.example.com", "*.example.com", true],
-    ["*.example.com", "*.example.org", false],
-  ];
-  test.each(cases)("listener %p, route %p -> %p", (listener, route, expected) => {
-    expect(hostnamesIntersect(listener, route)).toBe(expected);
   });
 });

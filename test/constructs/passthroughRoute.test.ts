@@ -279,11 +279,13 @@ describe("PassthroughRoute validation", () => {
     expect(errors).toContain("[test/r] spec.parentRefs: 33 parents exceed the limit of 32. Fix: attach to fewer Gateways");
   });
 
-  test("idle timeout and keepalive must be positive Go durations", () => {
-    const errors = synthErrors(withGateway({ idleTimeout: "2 hours", tcpKeepalive: "0s" }));
+  test("idle timeout and keepalive must be Go durations the proxy reads (whole ms, 0 = off)", () => {
+    const errors = synthErrors(withGateway({ idleTimeout: "2 hours", tcpKeepalive: "500us" }));
     expect(errors).toContain('[test/r] metadata.annotations["courier.dev/idle-timeout"]: "2 hours" is not a Go duration. Fix: write it like "90s", "30m" or "2h"');
-    expect(errors).toContain('[test/r] metadata.annotations["courier.dev/tcp-keepalive"]: "0s" is zero. Fix: give a positive duration');
+    expect(errors).toContain('[test/r] metadata.annotations["courier.dev/tcp-keepalive"]: "500us" is not a whole number of milliseconds, the resolution of Courier\'s timers. Fix: write "1ms"');
     expect(synthErrors(withGateway({ idleTimeout: "1h30m", tcpKeepalive: "45s" }))).toBe("");
+    expect(synthErrors(withGateway({ idleTimeout: "0", tcpKeepalive: "0s" }))).toBe("");
+    expect(synthErrors(withGateway({ annotations: { "courier.dev/idle-timeout": "-1s" } }))).toContain('[test/r] metadata.annotations["courier.dev/idle-timeout"]: "-1s" is negative');
   });
 
   test("two routes may not claim the same hostname on the same port, even through different Gateways", () => {

@@ -12,15 +12,9 @@
 // A hello without server_name ends in state "done" with `serverName: undefined`:
 // whether that is fatal is the caller's choice (the connection refuses it as "no-sni").
 
+import { DEFAULT_MAX_HELLO_BYTES, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES } from "../../../contract/index.ts";
 import { parseClientHelloBody } from "./clientHelloBody.ts";
-import {
-  type ClientHelloInfo,
-  DEFAULT_MAX_HELLO_BYTES,
-  type HelloProgress,
-  type HelloRejectReason,
-  MAX_HELLO_BYTES_LIMIT,
-  MIN_HELLO_BYTES,
-} from "./clientHelloTypes.ts";
+import type { ClientHelloInfo, HelloProgress, HelloRejectReason } from "./clientHelloTypes.ts";
 import {
   checkFirstByte,
   checkRecordHeader,
@@ -31,15 +25,7 @@ import {
 
 export { parseClientHelloBody } from "./clientHelloBody.ts";
 export { normalizeServerName } from "./clientHelloSni.ts";
-export {
-  type ClientHelloInfo,
-  DEFAULT_MAX_HELLO_BYTES,
-  type HelloParseResult,
-  type HelloProgress,
-  type HelloRejectReason,
-  MAX_HELLO_BYTES_LIMIT,
-  MIN_HELLO_BYTES,
-} from "./clientHelloTypes.ts";
+export type { ClientHelloInfo, HelloParseResult, HelloProgress, HelloRejectReason } from "./clientHelloTypes.ts";
 
 const NEED_MORE: HelloProgress = { state: "need-more" };
 

@@ -13,8 +13,7 @@
 //   DNS names and are refused. IPv4-looking names ("10.0.0.1") pass: they are harmless
 //   and merely match no route.
 
-const MAX_NAME_LENGTH = 253;
-const MAX_LABEL_LENGTH = 63;
+import { MAX_HOSTNAME_LENGTH, MAX_LABEL_LENGTH } from "../../../contract/index.ts";
 
 export type SniResult = { readonly ok: true; readonly name: string } | { readonly ok: false; readonly detail: string };
 
@@ -33,7 +32,7 @@ export function normalizeServerName(raw: Uint8Array): SniResult {
   let end = raw.length;
   if (raw[end - 1] === 0x2e) end -= 1; // one trailing dot
   if (end === 0) return { ok: false, detail: "host_name is only a dot" };
-  if (end > MAX_NAME_LENGTH) return { ok: false, detail: `host_name longer than ${MAX_NAME_LENGTH} characters` };
+  if (end > MAX_HOSTNAME_LENGTH) return { ok: false, detail: `host_name longer than ${MAX_HOSTNAME_LENGTH} characters` };
 
   const codes: number[] = new Array<number>(end);
   let labelLength = 0;

@@ -1,12 +1,6 @@
 // The vocabulary shared by the ClientHello reader and its callers: what a hello
-// yields, why one is refused, and the size limits. No logic lives here.
-
-/** Buffered hello bytes (record headers included) allowed by default. */
-export const DEFAULT_MAX_HELLO_BYTES = 16_384;
-/** The smallest configurable hello buffer: headers plus a bare ClientHello. */
-export const MIN_HELLO_BYTES = 64;
-/** The largest configurable hello buffer: 4 full TLS records. */
-export const MAX_HELLO_BYTES_LIMIT = 65_536;
+// yields and why one is refused. No logic lives here; the size limits are in
+// contract/limits.ts, next to the flag that sets them.
 
 /**
  * Why a connection's first bytes are not a usable ClientHello. A fixed set so the

@@ -10,6 +10,8 @@
 //         - port: 443
 //           endpoints: ["127.0.0.1:9443", "127.0.0.2:9443"]
 
+import { DISCOVERY_API_GROUP, MCS_API_GROUP } from "../../../contract/index.ts";
+
 export interface EndpointsFileError {
   readonly path: string;
   readonly message: string;
@@ -81,11 +83,11 @@ export function endpointsFileObjects(document: unknown): EndpointsFileObjects {
     objects.push(
       kind === "Service"
         ? { apiVersion: "v1", kind: "Service", metadata: { namespace, name }, spec: { type: "ClusterIP", ports: servicePorts } }
-        : { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ServiceImport", metadata: { namespace, name }, spec: { type: "ClusterSetIP", ports: servicePorts.map((sp) => ({ ...sp, protocol: "TCP" })) } },
+        : { apiVersion: `${MCS_API_GROUP}/v1alpha1`, kind: "ServiceImport", metadata: { namespace, name }, spec: { type: "ClusterSetIP", ports: servicePorts.map((sp) => ({ ...sp, protocol: "TCP" })) } },
     );
     for (const [key, slice] of slices) {
       objects.push({
-        apiVersion: "discovery.k8s.io/v1",
+        apiVersion: `${DISCOVERY_API_GROUP}/v1`,
         kind: "EndpointSlice",
         metadata: {
           namespace,

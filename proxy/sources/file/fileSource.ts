@@ -1,25 +1,30 @@
 // File mode: the manifests directory plus the local endpoints file are the whole
 // configuration. Both are watched; a change that does not load cleanly is reported
-// (file, object, field) and the last good configuration keeps serving.
+// (file, object, field) and the last good Snapshot stays the current one.
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { ServeOptions } from "../../app/cli.ts";
 import { endpointsFileObjects } from "./endpointsFile.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Metrics } from "../../lib/metrics.ts";
 import { readManifestDir } from "./manifestFiles.ts";
 import { formatObjectError, normalizeObjects, type SourcedObject } from "../normalize/normalize.ts";
-import type { Plan } from "../../model/plan.ts";
-import { translate, type TranslateOptions } from "../../translate/translate.ts";
+import type { Snapshot } from "../../model/snapshot.ts";
 
 const DEBOUNCE_MS = 100;
 
-export type LoadOutcome = { readonly plan: Plan; readonly errors: readonly string[] };
+export interface FileSourceOptions {
+  /** Directory of Gateway API manifests (e.g. dist/). */
+  readonly manifests: string;
+  /** The local endpoints file standing in for EndpointSlices. */
+  readonly endpoints?: string | undefined;
+}
 
-/** Reads and translates the files once. Errors name the file and the field. */
-export async function loadFileConfig(options: ServeOptions, translateOptions: TranslateOptions): Promise<LoadOutcome> {
+export type LoadOutcome = { readonly snapshot: Snapshot; readonly errors: readonly string[] };
+
+/** Reads and normalizes the files once. Errors name the file and the field. */
+export async function loadFileSnapshot(options: FileSourceOptions): Promise<LoadOutcome> {
   const errors: string[] = [];
   let objects: SourcedObject[] = [];
   try {
@@ -40,19 +45,18 @@ export async function loadFileConfig(options: ServeOptions, translateOptions: Tr
   }
   const normalized = normalizeObjects(objects);
   for (const e of normalized.errors) errors.push(formatObjectError(e));
-  const plan = translate(normalized.snapshot, { ...translateOptions, assumeClassesOurs: true });
-  return { plan, errors };
+  return { snapshot: normalized.snapshot, errors };
 }
 
 /**
- * Loads the files, applies the Plan, and reloads on every change. At start-up the
- * valid part of a configuration with errors is served; later, a configuration with
- * errors is refused whole and the last good one keeps serving.
+ * Loads the files, hands the Snapshot over, and reloads on every change. At start-up
+ * the valid part of a configuration with errors is served; later, a configuration
+ * with errors is refused whole and the last good one keeps serving.
  */
-export async function startFileSource(options: ServeOptions, translateOptions: TranslateOptions, log: Logger, metrics: Metrics, apply: (plan: Plan) => void): Promise<{ stop(): Promise<void> }> {
+export async function startFileSource(options: FileSourceOptions, log: Logger, metrics: Metrics, onSnapshot: (snapshot: Snapshot) => void): Promise<{ stop(): Promise<void> }> {
   let loaded = false;
   const reload = async (): Promise<void> => {
-    const { plan, errors } = await loadFileConfig(options, translateOptions);
+    const { snapshot, errors } = await loadFileSnapshot(options);
     for (const error of errors) log.error("configuration error", { error });
     if (errors.length > 0) metrics.inc("courier_config_errors_total", "Configuration loads that found errors.");
     if (errors.length > 0 && loaded) {
@@ -60,7 +64,7 @@ export async function startFileSource(options: ServeOptions, translateOptions: T
       return;
     }
     loaded = true;
-    apply(plan);
+    onSnapshot(snapshot);
   };
   await reload();
   let reloading = Promise.resolve();
@@ -79,7 +83,7 @@ export async function startFileSource(options: ServeOptions, translateOptions: T
  * Watches the manifests directory and the endpoints file and calls `onChange` at most
  * once per burst of file events. Returns a function that stops watching.
  */
-function watchFileConfig(options: ServeOptions, log: Logger, onChange: () => void): () => void {
+function watchFileConfig(options: FileSourceOptions, log: Logger, onChange: () => void): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = (): void => {
     if (timer !== undefined) clearTimeout(timer);

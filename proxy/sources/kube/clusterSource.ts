@@ -1,61 +1,48 @@
 // Cluster mode's configuration source: informers for every watched resource feed one
-// Snapshot; bursts of events are coalesced into one rebuild. The elected leader also
-// writes status. When the API server is unreachable the informers keep their last
-// objects, so the data plane keeps the last good Plan.
-import { hostname } from "node:os";
+// Snapshot; bursts of events are coalesced into one rebuild. When the API server is
+// unreachable the informers keep their last objects, so no Snapshot is lost.
 import type { Logger } from "../../lib/log.ts";
-import type { Metrics } from "../../lib/metrics.ts";
 import { formatObjectError, normalizeObjects } from "../normalize/normalize.ts";
-import type { Plan } from "../../model/plan.ts";
-import { BUNDLE_VERSION_ANNOTATION } from "../../model/snapshot.ts";
-import { LeaderElector } from "../../status/leaderElection.ts";
-import { StatusWriter } from "../../status/statusWriter.ts";
-import { translate, type TranslateOptions } from "../../translate/translate.ts";
-import { KubeClient } from "../../kubeapi/client.ts";
+import { BUNDLE_VERSION_ANNOTATION } from "../../../contract/index.ts";
+import type { Snapshot } from "../../model/snapshot.ts";
+import type { KubeClient } from "../../kubeapi/client.ts";
+import type { LiveGatewayObjects } from "../../kubeapi/objects.ts";
 import { readGatewayApiBundle } from "./gatewayApiBundle.ts";
-import type { KubeCredentials } from "../../kubeapi/credentials.ts";
 import { Informer } from "./informer.ts";
 import { discoverResources, type WatchedResources } from "../../kubeapi/resources.ts";
 
 const COALESCE_MS = 50;
-const RESYNC_MS = 60_000;
+const BUNDLE_REREAD_MS = 60_000;
 const DISCOVERY_RETRY_MS = 2_000;
 const REDISCOVERY_MS = 20_000;
 
-export interface ClusterSourceOptions {
-  readonly credentials: KubeCredentials;
-  readonly translate: TranslateOptions;
-  /** Namespace of the leader-election Lease. */
-  readonly leaseNamespace: string;
-  readonly identity?: string;
-}
-
 export interface ClusterSource {
+  /** The resources (group, version, plural) found by discovery. */
+  readonly resources: WatchedResources;
+  live(): LiveGatewayObjects;
   stop(): Promise<void>;
 }
 
-export async function startClusterSource(options: ClusterSourceOptions, log: Logger, metrics: Metrics, apply: (plan: Plan) => void): Promise<ClusterSource> {
-  const client = new KubeClient(options.credentials);
+/** Watches the cluster and hands every coalesced change over as a new Snapshot. */
+export async function startClusterSource(client: KubeClient, log: Logger, onSnapshot: (snapshot: Snapshot) => void): Promise<ClusterSource> {
+  const server = client.credentials.server;
   let resources: WatchedResources | undefined;
   while (resources === undefined) {
     try {
       resources = await discoverResources(client);
     } catch (error) {
-      log.error("cannot discover the Gateway API resources; retrying", { server: options.credentials.server, error: (error as Error).message });
+      log.error("cannot discover the Gateway API resources; retrying", { server, error: (error as Error).message });
       await Bun.sleep(DISCOVERY_RETRY_MS);
     }
   }
   log.info("watching", {
-    server: options.credentials.server,
+    server,
     tlsroutes: resources.tlsRoutes.version,
     referencegrants: resources.referenceGrants?.version ?? "not served",
     serviceimports: resources.serviceImports?.version ?? "not served",
   });
 
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let latest: Plan | undefined;
-  let writing = Promise.resolve();
-  const writer = new StatusWriter(client, resources, log, metrics);
   const informers = {
     gatewayClasses: new Informer(client, resources.gatewayClasses, () => schedule(), log),
     gateways: new Informer(client, resources.gateways, () => schedule(), log),
@@ -113,53 +100,31 @@ export async function startClusterSource(options: ClusterSourceOptions, log: Log
     }
   };
 
-  const writeStatus = (): void => {
-    const plan = latest;
-    if (plan === undefined || !elector.isLeader) return;
-    writing = writing
-      .then(async () => {
-        // Leadership may have been lost while this sync waited its turn.
-        if (plan !== latest || !elector.isLeader) return;
-        const writes = await writer.sync(plan, { gatewayClasses: informers.gatewayClasses.objects, gateways: informers.gateways.objects, tlsRoutes: informers.tlsRoutes.objects });
-        if (writes > 0) log.debug("status written", { objects: writes });
-      })
-      // One failed sync must not end the chain: the next change or resync tries again.
-      .catch((error: unknown) => log.warn("status sync failed", { error: (error as Error).message }));
-  };
-
   const rebuild = (): void => {
     timer = undefined;
     if (!all.every((i) => i.synced)) return;
     const objects = [...all.flatMap((i) => [...i.objects.values()].map((object) => ({ object }))), ...(bundleCrd === undefined ? [] : [{ object: bundleCrd }])];
     const { snapshot, errors } = normalizeObjects(objects);
     for (const error of errors) log.warn("object left out", { error: formatObjectError(error) });
-    const plan = translate(snapshot, options.translate);
-    latest = plan;
-    apply(plan);
-    writeStatus();
+    onSnapshot(snapshot);
   };
   const schedule = (): void => {
     timer ??= setTimeout(rebuild, COALESCE_MS);
   };
 
-  const elector = new LeaderElector(client, options.leaseNamespace, "courier-status-writer", options.identity ?? `${hostname()}-${process.pid}`, (leader) => leader && writeStatus(), log);
   await readBundle();
   started = true;
   for (const informer of all) informer.start();
-  elector.start();
-  const resync = setInterval(() => {
-    void readBundle();
-    writeStatus();
-  }, RESYNC_MS);
+  const rereadBundle = setInterval(() => void readBundle(), BUNDLE_REREAD_MS);
 
   return {
+    resources,
+    live: () => ({ gatewayClasses: informers.gatewayClasses.objects, gateways: informers.gateways.objects, tlsRoutes: informers.tlsRoutes.objects }),
     async stop() {
-      clearInterval(resync);
+      clearInterval(rereadBundle);
       clearInterval(rediscover);
       if (timer !== undefined) clearTimeout(timer);
       for (const informer of all) informer.stop();
-      await writing;
-      await elector.stop();
     },
   };
 }

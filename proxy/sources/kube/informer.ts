@@ -6,9 +6,9 @@
 // stream by itself — so it is abandoned and started again from the same version.
 import type { Logger } from "../../lib/log.ts";
 import { KubeApiError, type KubeClient } from "../../kubeapi/client.ts";
+import type { KubeObject } from "../../kubeapi/objects.ts";
 import { apiVersionOf, collectionPath, type ApiResource } from "../../kubeapi/resources.ts";
 
-type KubeObject = Record<string, unknown> & { metadata?: { namespace?: string; name?: string; resourceVersion?: string } };
 
 const PAGE_SIZE = 500;
 const MIN_BACKOFF_MS = 500;

@@ -13,10 +13,14 @@ import {
 } from "./normalizeGatewayApi.ts";
 import { normalizeEndpointSlice, normalizeNamespace, normalizeService, normalizeServiceImport } from "./normalizeCore.ts";
 import {
+  APIEXTENSIONS_API_GROUP,
   BUNDLE_VERSION_ANNOTATION,
+  DISCOVERY_API_GROUP,
+  GATEWAY_API_GROUP,
   GATEWAY_CLASS_CRD_NAME,
-  GATEWAY_GROUP,
-  MULTICLUSTER_GROUP,
+  MCS_API_GROUP,
+} from "../../../contract/index.ts";
+import {
   keyOf,
   type EndpointSlice,
   type Gateway,
@@ -98,7 +102,7 @@ export function normalizeObject(object: unknown, source?: string): NormalizeResu
 }
 
 function dispatch(object: JsonRecord, kind: string, group: string, apiVersion: string): NormalizedObject | undefined {
-  if (group === GATEWAY_GROUP) {
+  if (group === GATEWAY_API_GROUP) {
     switch (kind) {
       case "GatewayClass":
         return { kind, value: normalizeGatewayClass(object) };
@@ -116,15 +120,15 @@ function dispatch(object: JsonRecord, kind: string, group: string, apiVersion: s
     if (kind === "Namespace") return { kind, value: normalizeNamespace(object) };
     return undefined;
   }
-  if (group === "apiextensions.k8s.io" && kind === "CustomResourceDefinition") {
+  if (group === APIEXTENSIONS_API_GROUP && kind === "CustomResourceDefinition") {
     // Only the gatewayclasses CRD matters: its bundle version decides SupportedVersion.
     const meta = readObjectMeta(object, false);
     if (meta.name !== GATEWAY_CLASS_CRD_NAME) return undefined;
     const version = meta.annotations[BUNDLE_VERSION_ANNOTATION];
     return { kind: "GatewayApiBundle", value: { meta, ...(version === undefined ? {} : { version }) } };
   }
-  if (group === "discovery.k8s.io" && kind === "EndpointSlice") return { kind, value: normalizeEndpointSlice(object) };
-  if (group === MULTICLUSTER_GROUP && kind === "ServiceImport") return { kind, value: normalizeServiceImport(object) };
+  if (group === DISCOVERY_API_GROUP && kind === "EndpointSlice") return { kind, value: normalizeEndpointSlice(object) };
+  if (group === MCS_API_GROUP && kind === "ServiceImport") return { kind, value: normalizeServiceImport(object) };
   return undefined;
 }
 

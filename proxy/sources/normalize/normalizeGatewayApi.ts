@@ -18,10 +18,9 @@ import {
   stringListField,
   stringMapField,
 } from "./fieldReader.ts";
-import { isValidHostname } from "../../lib/hostnames.ts";
+import { GATEWAY_API_GROUP, hostnameProblem } from "../../../contract/index.ts";
 import { readObjectMeta } from "./objectMeta.ts";
 import {
-  GATEWAY_GROUP,
   type AllowedRoutes,
   type BackendRef,
   type Gateway,
@@ -97,9 +96,8 @@ export function normalizeGateway(object: JsonRecord): Gateway {
 function readListener(raw: unknown, path: string): Listener {
   const listener = asRecord(raw, path);
   const hostname = optionalStringField(listener, "hostname", path);
-  if (hostname !== undefined && !isValidHostname(hostname)) {
-    throw new FieldError(joinPath(path, "hostname"), `"${hostname}" is not a valid hostname (RFC 1123, lowercase, optional leading "*.")`);
-  }
+  const hostnameIssue = hostname === undefined ? undefined : hostnameProblem(hostname);
+  if (hostnameIssue !== undefined) throw new FieldError(joinPath(path, "hostname"), hostnameIssue.problem);
   const tls = optionalRecordField(listener, "tls", path);
   return {
     name: stringField(listener, "name", path),
@@ -129,7 +127,7 @@ function readAllowedRoutes(listener: JsonRecord, path: string): AllowedRoutes {
       : arrayField(allowed, "kinds", allowedPath).map((raw, index): GroupKind => {
           const kindPath = joinPath(joinPath(allowedPath, "kinds"), index);
           const kind = asRecord(raw, kindPath);
-          return { group: optionalStringField(kind, "group", kindPath) ?? GATEWAY_GROUP, kind: stringField(kind, "kind", kindPath) };
+          return { group: optionalStringField(kind, "group", kindPath) ?? GATEWAY_API_GROUP, kind: stringField(kind, "kind", kindPath) };
         });
   return { from, selector, kinds };
 }
@@ -153,12 +151,11 @@ export function readLabelSelector(selector: JsonRecord, path: string): LabelSele
 export function normalizeTLSRoute(object: JsonRecord, apiVersion: string): TLSRoute {
   const meta = readObjectMeta(object, true);
   const spec = recordField(object, "spec", "");
-  const isV1 = apiVersion === `${GATEWAY_GROUP}/v1`;
+  const isV1 = apiVersion === `${GATEWAY_API_GROUP}/v1`;
   const hostnames = stringListField(spec, "hostnames", "spec");
   hostnames.forEach((hostname, index) => {
-    if (!isValidHostname(hostname)) {
-      throw new FieldError(joinPath("spec.hostnames", index), `"${hostname}" is not a valid hostname (RFC 1123, lowercase, optional leading "*.", no IPs)`);
-    }
+    const issue = hostnameProblem(hostname);
+    if (issue !== undefined) throw new FieldError(joinPath("spec.hostnames", index), issue.problem);
   });
   if (isV1 && hostnames.length === 0) throw new FieldError("spec.hostnames", "TLSRoute v1 requires at least one hostname");
   const rawRules = arrayField(spec, "rules", "spec");
@@ -183,7 +180,7 @@ export function normalizeTLSRoute(object: JsonRecord, apiVersion: string): TLSRo
 function readParentRef(raw: unknown, path: string): ParentRef {
   const ref = asRecord(raw, path);
   return {
-    group: optionalStringField(ref, "group", path) ?? GATEWAY_GROUP,
+    group: optionalStringField(ref, "group", path) ?? GATEWAY_API_GROUP,
     kind: optionalStringField(ref, "kind", path) ?? "Gateway",
     namespace: optionalStringField(ref, "namespace", path),
     name: stringField(ref, "name", path),

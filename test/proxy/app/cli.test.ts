@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseServeArgs } from "../../../proxy/app/cli.ts";
-import { parseDuration } from "../../../proxy/lib/duration.ts";
-import { DEFAULT_LIMITS } from "../../../proxy/lib/limits.ts";
+import { DEFAULT_LIMITS } from "../../../contract/index.ts";
 
 describe("courier serve arguments", () => {
   test("defaults: file mode on dist/, admin on loopback, documented limits", () => {
@@ -22,17 +21,30 @@ describe("courier serve arguments", () => {
 
   test("bad values get a message naming the flag", () => {
     expect(parseServeArgs(["--max-hello-bytes", "100000"])).toEqual({ error: '--max-hello-bytes must be an integer 512..65536, not "100000"' });
-    expect(parseServeArgs(["--hello-timeout", "soon"])).toEqual({ error: '--hello-timeout must be a duration such as 500ms, 10s, 5m or 1h, not "soon"' });
+    expect(parseServeArgs(["--hello-timeout", "soon"])).toEqual({ error: '--hello-timeout: "soon" is not a Go duration; write it like "90s", "30m" or "2h" (units ns, us, ms, s, m, h)' });
     expect(parseServeArgs(["--bogus", "1"])).toEqual({ error: "unknown option --bogus" });
     expect(parseServeArgs(["--manifests"])).toEqual({ error: "--manifests needs a value" });
   });
 
-  test("durations as Kubernetes users write them", () => {
-    expect(parseDuration("500ms")).toBe(500);
-    expect(parseDuration("1h30m")).toBe(5_400_000);
-    expect(parseDuration("0")).toBe(0);
-    expect(parseDuration("1.5s")).toBe(1500);
-    expect(parseDuration("10")).toBeUndefined();
-    expect(parseDuration("-1s")).toBeUndefined();
+  test("durations as Kubernetes users write them (the contract's grammar, see test/contract/)", () => {
+    const idle = (text: string) => {
+      const parsed = parseServeArgs(["--idle-timeout", text]);
+      return "options" in parsed ? parsed.options.limits.idleTimeoutMs : undefined;
+    };
+    expect(idle("500ms")).toBe(500);
+    expect(idle("1h30m")).toBe(5_400_000);
+    expect(idle("0")).toBe(0);
+    expect(idle("1.5s")).toBe(1500);
+    expect(idle("10")).toBeUndefined();
+    expect(idle("-1s")).toBeUndefined();
+    expect(idle("500us")).toBeUndefined();
+  });
+
+  test("0 means off, so the setup timeouts refuse it", () => {
+    expect(parseServeArgs(["--hello-timeout", "0"])).toEqual({ error: "--hello-timeout cannot be 0 (off): give a positive duration" });
+    expect(parseServeArgs(["--connect-timeout", "0s"])).toEqual({ error: "--connect-timeout cannot be 0 (off): give a positive duration" });
+    const off = parseServeArgs(["--keepalive", "0", "--drain-timeout", "0"]);
+    if (!("options" in off)) throw new Error(off.error);
+    expect(off.options.limits).toMatchObject({ keepAliveMs: 0, drainTimeoutMs: 0 });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { CONTROLLER_NAME, type Condition, type RouteStatusPlan } from "../../../proxy/model/plan.ts";
-import { gatewayStatus, mergeConditions, routeStatus, statusUpToDate } from "../../../proxy/status/statusMerge.ts";
+import { COURIER_CONTROLLER_NAME } from "../../../contract/index.ts";
+import type { Condition, RouteStatusPlan } from "../../../proxy/model/plan.ts";
+import { mergeConditions, mergedGatewayStatus, mergedRouteStatus, statusUpToDate } from "../../../proxy/status/statusMerge.ts";
 
 const accepted = (status: "True" | "False", generation = 1): Condition => ({ type: "Accepted", status, reason: status === "True" ? "Accepted" : "NotAllowedByListeners", message: "", observedGeneration: generation });
 
@@ -16,32 +17,32 @@ describe("route status.parents", () => {
   const plan: RouteStatusPlan = {
     key: { namespace: "apps", name: "r" },
     apiVersion: "gateway.networking.k8s.io/v1",
-    parents: [{ parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }, controllerName: CONTROLLER_NAME, conditions: [accepted("True")] }],
+    parents: [{ parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [accepted("True")] }],
   };
   const theirs = { parentRef: { name: "other-gw" }, controllerName: "example.com/other", conditions: [{ type: "Accepted", status: "True" }] };
-  const staleOurs = { parentRef: { name: "old-gw" }, controllerName: CONTROLLER_NAME, conditions: [] };
+  const staleOurs = { parentRef: { name: "old-gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [] };
 
   test("other controllers' entries keep their content and their place; our stale ones go", () => {
-    const status = routeStatus({ parents: [staleOurs, theirs] }, "apps", plan, "2026-11-26T08:00:00Z");
+    const status = mergedRouteStatus({ parents: [staleOurs, theirs] }, "apps", plan, "2026-11-26T08:00:00Z");
     expect(status.parents).toEqual([
       theirs,
-      { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }, controllerName: CONTROLLER_NAME, conditions: [{ ...accepted("True"), lastTransitionTime: "2026-11-26T08:00:00Z" }] },
+      { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [{ ...accepted("True"), lastTransitionTime: "2026-11-26T08:00:00Z" }] },
     ]);
   });
 
   test("our entry is replaced in place, matching a parentRef written with or without defaults", () => {
-    const ours = { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "apps", name: "gw" }, controllerName: CONTROLLER_NAME, conditions: [] };
-    const status = routeStatus({ parents: [ours, theirs] }, "apps", plan, "t");
-    expect((status.parents as { controllerName: string }[]).map((p) => p.controllerName)).toEqual([CONTROLLER_NAME, "example.com/other"]);
+    const ours = { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "apps", name: "gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [] };
+    const status = mergedRouteStatus({ parents: [ours, theirs] }, "apps", plan, "t");
+    expect((status.parents as { controllerName: string }[]).map((p) => p.controllerName)).toEqual([COURIER_CONTROLLER_NAME, "example.com/other"]);
   });
 
   test("a route without a parent of ours loses only our entries", () => {
-    expect(routeStatus({ parents: [staleOurs, theirs] }, "apps", undefined, "t")).toEqual({ parents: [theirs] });
+    expect(mergedRouteStatus({ parents: [staleOurs, theirs] }, "apps", undefined, "t")).toEqual({ parents: [theirs] });
   });
 
   test("recomputing an unchanged plan over the written status needs no write", () => {
-    const first = routeStatus({ parents: [theirs] }, "apps", plan, "2026-11-26T08:00:00Z");
-    const again = routeStatus(first, "apps", plan, "2026-11-26T09:00:00Z");
+    const first = mergedRouteStatus({ parents: [theirs] }, "apps", plan, "2026-11-26T08:00:00Z");
+    const again = mergedRouteStatus(first, "apps", plan, "2026-11-26T09:00:00Z");
     expect(statusUpToDate(first, again)).toBe(true);
   });
 });
@@ -54,9 +55,9 @@ describe("gateway status", () => {
       conditions: [accepted("True")],
       listeners: [{ name: "tls", supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "TLSRoute" }], attachedRoutes: 2, conditions: [accepted("True")] }],
     };
-    const first = gatewayStatus(undefined, plan, "t1");
-    const again = gatewayStatus(first, plan, "t2");
+    const first = mergedGatewayStatus(undefined, plan, "t1");
+    const again = mergedGatewayStatus(first, plan, "t2");
     expect(statusUpToDate(first, again)).toBe(true);
-    expect(statusUpToDate(first, gatewayStatus(first, { ...plan, listeners: [{ ...plan.listeners[0]!, attachedRoutes: 3 }] }, "t2"))).toBe(false);
+    expect(statusUpToDate(first, mergedGatewayStatus(first, { ...plan, listeners: [{ ...plan.listeners[0]!, attachedRoutes: 3 }] }, "t2"))).toBe(false);
   });
 });

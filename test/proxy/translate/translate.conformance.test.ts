@@ -1,13 +1,13 @@
-// Every TLSRoute scenario of the Gateway API v1.6.1 conformance suite, loaded as-is
+// Every TLSRoute scenario of the pinned Gateway API conformance suite, loaded as-is
 // (class placeholder -> "courier", a Courier GatewayClass, the suite's base Services
 // and Namespaces, one EndpointSlice per Service), asserting the exact conditions and
 // reasons the suite checks, plus what Courier would route.
 import { describe, expect, test } from "bun:test";
 import { buildRouteTable, lookupRoute } from "../../../proxy/dataplane/routeTable.ts";
 import type { Plan } from "../../../proxy/model/plan.ts";
-import type { Gateway } from "../../../proxy/model/snapshot.ts";
 import { translate } from "../../../proxy/translate/translate.ts";
 import {
+  INFRA,
   conditionSummary,
   conformanceSnapshot,
   gatewayStatusOf,
@@ -59,7 +59,7 @@ describe("conformance: TLSRouteHostnameIntersection", () => {
     "gw-tlsroute-less-specific-wc-hostname-x-3": "10.9.0.3",
     "gw-tlsroute-empty-hostname-x-4": "10.9.0.4",
   };
-  const plan = translate(snapshot, { addressFor: (gateway: Gateway) => addresses[gateway.meta.name] ?? "0.0.0.0" });
+  const plan = translate(snapshot, { gatewayAddresses: new Map(Object.entries(addresses).map(([name, bind]) => [`${INFRA}/${name}`, { bind }])) });
   const tls1 = "Service gateway-conformance-infra/tls-backend:443";
   const tls2 = "Service gateway-conformance-infra/tls-backend-2:443";
 

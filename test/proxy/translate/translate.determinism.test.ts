@@ -2,7 +2,8 @@
 // byte for byte once serialized (the status writer and the data plane compare Plans).
 import { describe, expect, test } from "bun:test";
 import { normalizeObjects, type SourcedObject } from "../../../proxy/sources/normalize/normalize.ts";
-import { translate } from "../../../proxy/translate/translate.ts";
+import { keyOf } from "../../../proxy/model/snapshot.ts";
+import { ourGateways, translate } from "../../../proxy/translate/translate.ts";
 import { baseObjects, conformanceFile, courierClass } from "./translateFixtures.ts";
 
 /** Mulberry32: a tiny seeded generator, so a failure is reproducible. */
@@ -67,5 +68,21 @@ describe("determinism", () => {
       namespaces: shuffled(snapshot.namespaces, random),
     };
     expect(JSON.stringify(translate(scrambled, { portOffset: 10000 }))).toBe(reference);
+  });
+
+  test("addresses come in as data: the same map in any order gives the same Plan, whatever was translated before", () => {
+    const { snapshot } = normalizeObjects(objects);
+    const gateways = ourGateways(snapshot);
+    expect(gateways.length).toBeGreaterThan(1);
+    const entries = gateways.map((gateway, i) => [keyOf(gateway.meta), { bind: `127.0.1.${i + 1}`, status: [{ type: "Hostname", value: `gw${i}.example.com` }] }] as const);
+    const withAddresses = JSON.stringify(translate(snapshot, { portOffset: 10000, gatewayAddresses: new Map(entries) }));
+    const bound: string[] = JSON.parse(withAddresses).ports.map((port: { address: string }) => port.address);
+    expect(bound.length).toBeGreaterThan(0);
+    expect(bound.every((address) => address.startsWith("127.0.1."))).toBe(true);
+    // Other inputs in between leave no trace: translate() keeps no state.
+    translate(snapshot, { portOffset: 10000, gatewayAddresses: new Map(entries.map(([key]) => [key, { bind: "127.0.9.9" }])) });
+    expect(JSON.stringify(translate(snapshot, { portOffset: 10000, gatewayAddresses: new Map([...entries].reverse()) }))).toBe(withAddresses);
+    // Without decided addresses, the Plan is the reference one, however often it was translated with them.
+    expect(JSON.stringify(translate(snapshot, { portOffset: 10000 }))).toBe(reference);
   });
 });

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { normalizeObjects } from "../../../proxy/sources/normalize/normalize.ts";
 import type { Plan, RouteSettings } from "../../../proxy/model/plan.ts";
 import { translate, type TranslateOptions } from "../../../proxy/translate/translate.ts";
+import { GATEWAY_API_VERSION, standardCrdFile } from "../../helpers/gatewayApi.ts";
 import { conditionSummary, courierClass, manifestObjects } from "./translateFixtures.ts";
 
 function planOf(yaml: string, options: TranslateOptions = {}): Plan {
@@ -31,6 +32,7 @@ function routeConditions(plan: Plan, name: string): Record<string, string>[] {
   return (plan.routes.find((route) => route.key.name === name)?.parents ?? []).map((parent) => conditionSummary(parent.conditions));
 }
 
+const GATEWAY_KEY = "apps/gw";
 const GATEWAY = `
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -77,8 +79,8 @@ describe("translate: ports, hosts, backends", () => {
     expect(plan.routes[0]?.parents[0]?.conditions.every((c) => c.observedGeneration === 5)).toBe(true);
   });
 
-  test("portOffset and addressFor decide the socket; status keeps the spec port", () => {
-    const plan = planOf(GATEWAY + route("db", ["db.example.com"]), { portOffset: 8000, addressFor: () => "127.0.0.1" });
+  test("portOffset and the decided bind address make the socket; status keeps the spec port", () => {
+    const plan = planOf(GATEWAY + route("db", ["db.example.com"]), { portOffset: 8000, gatewayAddresses: new Map([[GATEWAY_KEY, { bind: "127.0.0.1" }]]) });
     expect(plan.ports.map((port) => `${port.address}:${port.port}`)).toEqual(["127.0.0.1:8443"]);
     expect(plan.gateways[0]?.addresses).toEqual([{ type: "IPAddress", value: "127.0.0.1" }]);
   });
@@ -527,7 +529,7 @@ describe("translate: courier.dev annotations", () => {
       { fallback: false },
       [
         'TLSRoute apps/r: courier.dev/fallback: "yes" is not "true" or "false"; using false',
-        'TLSRoute apps/r: courier.dev/idle-timeout: "ten minutes" is not a duration like "90s", "15m" or "2h"; ignored',
+        'TLSRoute apps/r: courier.dev/idle-timeout: "ten minutes" is not a Go duration; ignored',
       ],
     ],
   ];
@@ -595,10 +597,10 @@ describe("translate: options", () => {
     expect(plan.ports).toEqual([]);
     expect(plan.warnings).toEqual(["port offset 65200 puts a listener on port 65643, outside 1-65535; not bound"]);
   });
-  test("default bind address: the Gateway's first IPAddress; statusAddresses overrides status", () => {
+  test("default bind address: the Gateway's first IPAddress; decided status addresses override status", () => {
     const plan = planOf(
       GATEWAY.replace("  gatewayClassName: courier\n", "  gatewayClassName: courier\n  addresses: [{type: Hostname, value: gw.example.com}, {value: 127.0.0.5}]\n") + route("db", ["db.example.com"]),
-      { statusAddresses: () => [{ type: "Hostname", value: "lb.example.com" }] },
+      { gatewayAddresses: new Map([[GATEWAY_KEY, { status: [{ type: "Hostname", value: "lb.example.com" }] }]]) },
     );
     expect(plan.ports.map((port) => port.address)).toEqual(["127.0.0.5"]);
     expect(plan.gateways[0]?.addresses).toEqual([{ type: "Hostname", value: "lb.example.com" }]);
@@ -606,16 +608,16 @@ describe("translate: options", () => {
 });
 
 describe("translate: GatewayClass SupportedVersion (from the installed gatewayclasses CRD)", () => {
-  const crdText = readFileSync("/work/shared/gateway-api/v1.6.1/standard/gateway.networking.k8s.io_gatewayclasses.yaml", "utf8");
+  const crdText = readFileSync(standardCrdFile("gateway.networking.k8s.io_gatewayclasses.yaml"), "utf8");
   const withCrd = (text: string | undefined) => {
     const { snapshot, errors } = normalizeObjects([courierClass, ...(text === undefined ? [] : manifestObjects(text, "crd.yaml"))]);
     expect(errors).toEqual([]);
     return conditionSummary(translate(snapshot).gatewayClasses[0]!.conditions);
   };
   const cases: readonly [string, string | undefined, Record<string, string>][] = [
-    ["the v1.6.1 CRD as shipped", crdText, { Accepted: "True/Accepted", SupportedVersion: "True/SupportedVersion" }],
-    ["annotation removed", crdText.replace(/ +gateway.networking.k8s.io\/bundle-version: v1.6.1\n/, ""), { Accepted: "True/Accepted", SupportedVersion: "False/UnsupportedVersion" }],
-    ["an unsupported bundle", crdText.replace("bundle-version: v1.6.1", "bundle-version: v0.0.0"), { Accepted: "True/Accepted", SupportedVersion: "False/UnsupportedVersion" }],
+    [`the ${GATEWAY_API_VERSION} CRD as shipped`, crdText, { Accepted: "True/Accepted", SupportedVersion: "True/SupportedVersion" }],
+    ["annotation removed", crdText.replace(/ +gateway.networking.k8s.io\/bundle-version: \S+\n/, ""), { Accepted: "True/Accepted", SupportedVersion: "False/UnsupportedVersion" }],
+    ["an unsupported bundle", crdText.replace(/bundle-version: \S+/, "bundle-version: v0.0.0"), { Accepted: "True/Accepted", SupportedVersion: "False/UnsupportedVersion" }],
     ["CRD not observed (file mode): no SupportedVersion condition", undefined, { Accepted: "True/Accepted" }],
   ];
   for (const [name, text, expected] of cases) {

@@ -3,10 +3,11 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { normalizeObjects, type SourcedObject } from "../../../proxy/sources/normalize/normalize.ts";
-import { CONTROLLER_NAME, type Condition, type Plan, type RouteParentStatusPlan } from "../../../proxy/model/plan.ts";
+import { COURIER_CONTROLLER_NAME } from "../../../contract/index.ts";
+import type { Condition, Plan, RouteParentStatusPlan } from "../../../proxy/model/plan.ts";
 import type { Snapshot } from "../../../proxy/model/snapshot.ts";
+import { conformanceBaseFile, conformanceTestFile } from "../../helpers/gatewayApi.ts";
 
-export const CONFORMANCE_DIR = "/work/shared/gateway-api/v1.6.1/conformance";
 export const CLASS_NAME = "courier";
 export const INFRA = "gateway-conformance-infra";
 
@@ -18,8 +19,9 @@ export function manifestObjects(text: string, source: string): SourcedObject[] {
   }));
 }
 
+/** A scenario of the pinned conformance suite's tests/ directory. */
 export function conformanceFile(name: string): SourcedObject[] {
-  return manifestObjects(readFileSync(`${CONFORMANCE_DIR}/${name}`, "utf8"), name);
+  return manifestObjects(readFileSync(conformanceTestFile(name), "utf8"), name);
 }
 
 export const courierClass: SourcedObject = {
@@ -27,7 +29,7 @@ export const courierClass: SourcedObject = {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "GatewayClass",
     metadata: { name: CLASS_NAME, generation: 1 },
-    spec: { controllerName: CONTROLLER_NAME },
+    spec: { controllerName: COURIER_CONTROLLER_NAME },
   },
 };
 
@@ -37,7 +39,7 @@ export const courierClass: SourcedObject = {
  * named like the Service's, with one ready endpoint each.
  */
 export function baseObjects(): SourcedObject[] {
-  const base = conformanceFile("base-manifests.yaml").filter((entry) => {
+  const base = manifestObjects(readFileSync(conformanceBaseFile(), "utf8"), "base-manifests.yaml").filter((entry) => {
     const kind = (entry.object as { kind?: string } | null)?.kind;
     return kind === "Service" || kind === "Namespace";
   });

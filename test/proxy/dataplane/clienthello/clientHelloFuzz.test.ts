@@ -4,7 +4,8 @@
 // its limit, answer the same whatever the chunking, and keep its result once final.
 
 import { beforeAll, expect, test } from "bun:test";
-import { ClientHelloReader, type HelloProgress, MAX_HELLO_BYTES_LIMIT } from "../../../../proxy/dataplane/clienthello/clientHello.ts";
+import { MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES } from "../../../../contract/index.ts";
+import { ClientHelloReader, type HelloProgress } from "../../../../proxy/dataplane/clienthello/clientHello.ts";
 import { handshake, helloBody, unframe } from "./clientHelloBuilder.ts";
 import { captureOpenssl, startCaptureServer } from "./clientHelloCapture.ts";
 
@@ -218,7 +219,7 @@ test(`fuzz: ${ITERATIONS} mutated and random inputs in random chunkings`, () => 
       stream = frame(rng, message);
       if (rng.chance(0.3)) stream = mutateStream(rng, stream);
     }
-    const maxBytes = rng.chance(0.7) ? 16_384 : 64 + rng.below(MAX_HELLO_BYTES_LIMIT - 63);
+    const maxBytes = rng.chance(0.7) ? 16_384 : MIN_HELLO_BYTES + rng.below(MAX_HELLO_BYTES_LIMIT - MIN_HELLO_BYTES + 1);
 
     let chunked: HelloProgress = { state: "need-more" };
     let whole: HelloProgress = { state: "need-more" };

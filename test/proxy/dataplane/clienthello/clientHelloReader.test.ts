@@ -2,13 +2,8 @@
 // and every reason a stream can be refused for.
 
 import { describe, expect, test } from "bun:test";
-import {
-  ClientHelloReader,
-  DEFAULT_MAX_HELLO_BYTES,
-  type HelloProgress,
-  MAX_HELLO_BYTES_LIMIT,
-  MIN_HELLO_BYTES,
-} from "../../../../proxy/dataplane/clienthello/clientHello.ts";
+import { DEFAULT_MAX_HELLO_BYTES, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES } from "../../../../contract/index.ts";
+import { ClientHelloReader, type HelloProgress } from "../../../../proxy/dataplane/clienthello/clientHello.ts";
 import { clientHello, handshake, helloBody, type HelloParts, records, recordsEvenly, u16, u24 } from "./clientHelloBuilder.ts";
 
 /** Feeds `stream` cut at the given offsets; returns the last progress. */
@@ -123,7 +118,7 @@ describe("size limits", () => {
   test("exports the default and the ceiling", () => {
     expect(DEFAULT_MAX_HELLO_BYTES).toBe(16_384);
     expect(MAX_HELLO_BYTES_LIMIT).toBe(65_536);
-    expect(MIN_HELLO_BYTES).toBe(64);
+    expect(MIN_HELLO_BYTES).toBe(512);
   });
 
   test("a hello of 8 KiB and more parses, split over records and chunks", () => {
@@ -171,12 +166,13 @@ describe("size limits", () => {
     // A handshake that claims to fit, spread over more records than the limit allows.
     const small = handshake(helloBody(PARTS));
     const manyRecords = recordsEvenly(small, small.length); // 1-byte records, 6 bytes each
-    expect(outcome(feed(manyRecords, [], 64 + 5 * 20))).toBe("too-large");
+    expect(small.length).toBeLessThan(MIN_HELLO_BYTES);
+    expect(outcome(feed(manyRecords, [], MIN_HELLO_BYTES))).toBe("too-large");
   });
 
-  test("refuses limits outside 64..65536", () => {
-    for (const bad of [0, 1, 63, 65_537, 1.5, Number.NaN]) expect(() => new ClientHelloReader(bad)).toThrow(RangeError);
-    expect(() => new ClientHelloReader(64)).not.toThrow();
+  test("refuses limits outside 512..65536", () => {
+    for (const bad of [0, 1, 63, 511, 65_537, 1.5, Number.NaN]) expect(() => new ClientHelloReader(bad)).toThrow(RangeError);
+    expect(() => new ClientHelloReader(512)).not.toThrow();
     expect(() => new ClientHelloReader(65_536)).not.toThrow();
   });
 

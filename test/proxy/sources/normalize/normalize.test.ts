@@ -130,7 +130,7 @@ spec:
       "Gateway a/bad-port (dist/app.yaml#0): spec.listeners[0].port: must be between 1 and 65535, got 70000",
       "TLSRoute a/no-hostnames (dist/app.yaml#1): spec.hostnames: TLSRoute v1 requires at least one hostname",
       "TLSRoute a/two-rules (dist/app.yaml#2): spec.rules: TLSRoute v1 takes exactly one rule, got 2",
-      'TLSRoute a/upper (dist/app.yaml#3): spec.hostnames[0]: "A.example.com" is not a valid hostname (RFC 1123, lowercase, optional leading "*.", no IPs)',
+      'TLSRoute a/upper (dist/app.yaml#3): spec.hostnames[0]: "A.example.com" has uppercase letters',
       "Service no-ns (dist/app.yaml#4): metadata.namespace: is required for this kind",
       'EndpointSlice a/s (dist/app.yaml#5): endpoints[0].conditions.ready: must be true or false, got "yes"',
       "TLSRoute a/svc-no-port (dist/app.yaml#6): spec.rules[0].backendRefs[0].port: is required for a Service backendRef",

@@ -1,13 +1,15 @@
+// Hostname rules of the contract: validity, matching, intersection and precedence.
 import { describe, expect, test } from "bun:test";
 import {
   ANY_HOSTNAME,
   compareHostnamePrecedence,
   effectiveHostnames,
   hostnameMatches,
+  hostnamesIntersect,
   intersectHostname,
   isValidHostname,
-} from "../../../proxy/lib/hostnames.ts";
-import { buildRouteTable, lookupRoute } from "../../../proxy/dataplane/routeTable.ts";
+} from "../../contract/index.ts";
+import { buildRouteTable, lookupRoute } from "../../proxy/dataplane/routeTable.ts";
 
 describe("hostnameMatches", () => {
   const cases: readonly [pattern: string, name: string, expected: boolean][] = [
@@ -125,4 +127,24 @@ describe("isValidHostname", () => {
       expect(isValidHostname(hostname)).toBe(expected);
     });
   }
+});
+
+describe("hostnamesIntersect", () => {
+  const cases: [string | undefined, string, boolean][] = [
+    [undefined, "a.example.com", true],
+    ["a.example.com", "a.example.com", true],
+    ["a.example.com", "b.example.com", false],
+    ["*.example.com", "a.example.com", true],
+    ["*.example.com", "a.b.example.com", true],
+    ["*.example.com", "example.com", false],
+    ["a.example.com", "*.example.com", true],
+    ["example.com", "*.example.com", false],
+    ["*.example.com", "*.example.com", true],
+    ["*.example.com", "*.internal.example.com", true],
+    ["*.internal.example.com", "*.example.com", true],
+    ["*.example.com", "*.example.org", false],
+  ];
+  test.each(cases)("listener %p, route %p -> %p", (listener, route, expected) => {
+    expect(hostnamesIntersect(listener, route)).toBe(expected);
+  });
 });

@@ -1,5 +1,6 @@
-// Hostname rules of the Gateway API, shared by translate() (listener/route
-// intersection, precedence) and the data plane (SNI lookup).
+// How Gateway API hostnames match each other, shared by the constructs (does a route
+// attach to a listener?) and translate() (listener/route intersection, and the
+// precedence the data plane's SNI table follows).
 //
 // Vocabulary: a hostname is "exact" ("db.example.com"), a "wildcard" ("*.example.com",
 // standing for ONE OR MORE labels in front of the suffix, never the bare suffix), or
@@ -7,25 +8,6 @@
 // without `hostname`, a v1alpha2 route without `hostnames`).
 
 export const ANY_HOSTNAME = "*";
-
-const LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const PRECISE_HOSTNAME = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
-const MAX_HOSTNAME_LENGTH = 253;
-
-/**
- * A hostname the Gateway API accepts in a listener or route: RFC 1123 lowercase,
- * optionally prefixed by one "*." label, and never an IP address (SNI carries no IPs).
- */
-export function isValidHostname(hostname: string): boolean {
-  if (hostname.length === 0 || hostname.length > MAX_HOSTNAME_LENGTH) return false;
-  const precise = hostname.startsWith("*.") ? hostname.slice(2) : hostname;
-  if (!PRECISE_HOSTNAME.test(precise)) return false;
-  return !looksLikeIPv4(precise);
-}
-
-function looksLikeIPv4(hostname: string): boolean {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(hostname);
-}
 
 export function isWildcard(hostname: string): boolean {
   return hostname.startsWith("*.");
@@ -106,4 +88,12 @@ export function compareHostnamePrecedence(a: string, b: string): number {
   if (sa.tier !== sb.tier) return sa.tier - sb.tier;
   if (sa.labels !== sb.labels) return sb.labels - sa.labels;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * True when some name can match both a listener hostname (undefined: any) and a
+ * route hostname, the Gateway API's rule for a route to attach to a listener.
+ */
+export function hostnamesIntersect(listenerHostname: string | undefined, routeHostname: string): boolean {
+  return intersectHostname(listenerHostname ?? ANY_HOSTNAME, routeHostname) !== undefined;
 }

@@ -1,0 +1,30 @@
+// Names the constructs write and the proxy reads: Courier's controller and route
+// annotations, and the Kubernetes API groups both sides address (the constructs in
+// RBAC rules and backendRefs, the proxy in watches and normalization).
+
+/** The controllerName of Courier's GatewayClass; the proxy only acts on classes with it. */
+export const COURIER_CONTROLLER_NAME = "courier.dev/gateway-controller";
+
+/** Route annotation: weight-0 backends take connections while no weighted backend can ("true" or "false"). */
+export const FALLBACK_ANNOTATION = "courier.dev/fallback";
+
+/** Route annotation: close a connection after this long without bytes (see durations.ts; "0" = never). */
+export const IDLE_TIMEOUT_ANNOTATION = "courier.dev/idle-timeout";
+
+/** Route annotation: TCP keepalive initial delay for both sockets (see durations.ts; "0" = off). */
+export const TCP_KEEPALIVE_ANNOTATION = "courier.dev/tcp-keepalive";
+
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+/** Multi-cluster Services API: ServiceImport backends. */
+export const MCS_API_GROUP = "multicluster.x-k8s.io";
+/** EndpointSlices, where the proxy finds a Service's endpoints. */
+export const DISCOVERY_API_GROUP = "discovery.k8s.io";
+/** Leases, for the proxy's leader election. */
+export const COORDINATION_API_GROUP = "coordination.k8s.io";
+/** CustomResourceDefinitions: the proxy reads the Gateway API bundle version from one. */
+export const APIEXTENSIONS_API_GROUP = "apiextensions.k8s.io";
+
+/** The GatewayClass CRD, whose bundle-version annotation decides SupportedVersion. */
+export const GATEWAY_CLASS_CRD_NAME = `gatewayclasses.${GATEWAY_API_GROUP}`;
+/** Annotation on the Gateway API CRDs naming the bundle version, e.g. "v1.6.1". */
+export const BUNDLE_VERSION_ANNOTATION = `${GATEWAY_API_GROUP}/bundle-version`;

@@ -1,0 +1,20 @@
+// The one place a Snapshot becomes a Plan: addresses are decided first (they
+// depend on history: the pool keeps what it gave), then handed to the pure
+// translate() as data.
+import type { ServeOptions } from "./cli.ts";
+import { gatewayAddressing } from "./gatewayAddressing.ts";
+import type { Plan } from "../model/plan.ts";
+import type { Snapshot } from "../model/snapshot.ts";
+import { ourGateways, translate, type TranslateOptions } from "../translate/translate.ts";
+
+export type Planner = (snapshot: Snapshot) => Plan;
+
+export function planner(
+  options: Pick<ServeOptions, "portOffset" | "listenAddress" | "gatewayAddresses" | "gatewayAddressRange">,
+  /** File mode: a Gateway whose GatewayClass is not among the files is taken as Courier's. */
+  assumeClassesOurs: boolean,
+): Planner {
+  const addressing = gatewayAddressing(options);
+  const base: TranslateOptions = { portOffset: options.portOffset, assumeClassesOurs };
+  return (snapshot) => translate(snapshot, { ...base, gatewayAddresses: addressing.assign(ourGateways(snapshot, base)) });
+}
