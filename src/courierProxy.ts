@@ -184,6 +184,8 @@ export class CourierProxy extends Construct {
       imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
       // In-cluster configuration comes from the mounted ServiceAccount token.
       command: ["courier", "serve"],
+      // Gateways report the addresses clients reach this proxy's Service at.
+      args: ["--address-service", `${this.namespace}/${this.name}`],
       ports: [{ name: "admin", number: this.adminPort, protocol: Protocol.TCP }],
       envVariables: {
         POD_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),

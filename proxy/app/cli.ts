@@ -19,6 +19,8 @@ export interface ServeOptions {
   readonly gatewayAddresses: readonly string[];
   /** Cluster mode: give each Gateway without spec.addresses its own address from this range (bind and status). */
   readonly gatewayAddressRange: Ipv4Range | undefined;
+  /** Cluster mode: the proxy's own Service, whose load-balancer or cluster addresses Gateways report. */
+  readonly addressService: { readonly namespace: string; readonly name: string } | undefined;
   /** Cluster mode: namespace of the leader-election Lease (default: the pod's or the context's). */
   readonly leaseNamespace: string | undefined;
   readonly portOffset: number;
@@ -40,6 +42,10 @@ Options:
   --endpoints FILE         Service -> host:port list for file mode (YAML)
   --kubeconfig FILE        watch a cluster and write Gateway API status ("in-cluster" in a pod)
   --gateway-address ADDR   cluster mode: address(es) Gateways report, comma-separated
+  --address-service NAMESPACE/NAME
+                           cluster mode: Gateways report the addresses of this Service
+                           (its load-balancer ingress, else its cluster IPs); the
+                           Deployment that CourierProxy writes names its own Service
   --gateway-addresses-from FIRST-LAST
                            each Gateway without spec.addresses binds its own IPv4 address
                            from this range and reports it (e.g. 127.0.0.10-127.0.0.250)
@@ -79,7 +85,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
       i++;
     }
   }
-  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "gateway-addresses-from", "lease-namespace", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
+  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
   for (const key of values.keys()) if (!known.has(key)) return { error: `unknown option --${key}` };
 
   const problems: string[] = [];
@@ -115,6 +121,10 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const gatewayAddressRange = rangeText === undefined ? undefined : parseIpv4Range(rangeText);
   if (rangeText !== undefined && gatewayAddressRange === undefined) problems.push(`--gateway-addresses-from must be an IPv4 range FIRST-LAST, not ${JSON.stringify(rangeText)}`);
   if (rangeText !== undefined && values.has("gateway-address")) problems.push("--gateway-addresses-from and --gateway-address exclude each other");
+  const serviceText = values.get("address-service");
+  const serviceMatch = serviceText === undefined ? null : /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(serviceText);
+  if (serviceText !== undefined && serviceMatch === null) problems.push(`--address-service must be NAMESPACE/NAME, not ${JSON.stringify(serviceText)}`);
+  if (serviceText !== undefined && values.has("gateway-address")) problems.push("--address-service and --gateway-address exclude each other");
   const logLevel = (values.get("log-level") ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
 
@@ -134,6 +144,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     kubeconfig,
     gatewayAddresses: (values.get("gateway-address") ?? "").split(",").filter((a) => a !== ""),
     gatewayAddressRange,
+    addressService: serviceMatch === null ? undefined : { namespace: serviceMatch[1]!, name: serviceMatch[2]! },
     leaseNamespace: values.get("lease-namespace"),
     portOffset: integer("port-offset", 0, -65535, 65535),
     listenAddress: values.get("listen-address") ?? "0.0.0.0",

@@ -13,6 +13,7 @@ import { Logger } from "../lib/log.ts";
 import { Metrics } from "../lib/metrics.ts";
 import type { Plan } from "../model/plan.ts";
 import type { Snapshot } from "../model/snapshot.ts";
+import { PlanProgrammer } from "./planProgrammer.ts";
 import { planner } from "./planner.ts";
 import { describePlan } from "./planSummary.ts";
 import { startStatusSync, type StatusSync } from "../status/statusSync.ts";
@@ -25,10 +26,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   let described = "";
   let generation = 0;
 
+  let statusSync: StatusSync | undefined;
+  const programmer = new PlanProgrammer(dataPlane, log, (programmed) => statusSync?.planned(programmed));
   const apply = (plan: Plan): void => {
-    for (const failure of dataPlane.apply(plan.ports)) {
-      log.error("cannot listen", { address: `${failure.address}:${failure.port}`, error: failure.message });
-    }
+    programmer.program(plan);
     for (const warning of plan.warnings) log.warn(warning);
     current = plan;
     generation++;
@@ -43,12 +44,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
 
   const toPlan = planner(options, options.kubeconfig === undefined);
-  let statusSync: StatusSync | undefined;
-  const onSnapshot = (snapshot: Snapshot): void => {
-    const plan = toPlan(snapshot);
-    apply(plan);
-    statusSync?.planned(plan);
-  };
+  const onSnapshot = (snapshot: Snapshot): void => apply(toPlan(snapshot));
 
   let source: { stop(): Promise<void> };
   if (options.kubeconfig === undefined) {
@@ -58,7 +54,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     const client = new KubeClient(credentials);
     const cluster = await startClusterSource(client, log, onSnapshot);
     statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace: options.leaseNamespace ?? credentials.namespace }, log, metrics);
-    if (current !== undefined) statusSync.planned(current);
+    const programmed = programmer.programmed;
+    if (programmed !== undefined) statusSync.planned(programmed);
     const sync = statusSync;
     source = { stop: async () => { await cluster.stop(); await sync.stop(); } };
   }
@@ -73,6 +70,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    programmer.stop();
     const left = dataPlane.drain(options.limits.drainTimeoutMs);
     log.info("draining", { signal, open: dataPlane.activeConnections, timeout: `${options.limits.drainTimeoutMs}ms` });
     await source.stop();

@@ -9,7 +9,7 @@ import { EndpointState } from "./endpointState.ts";
 import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { PlannedPort } from "../model/plan.ts";
+import type { PlannedPort, SocketFailure } from "../model/plan.ts";
 import { buildRouteTable } from "./routeTable.ts";
 
 const SWEEP_INTERVAL_MS = 250;
@@ -17,12 +17,6 @@ const SWEEP_INTERVAL_MS = 250;
 interface OpenListener {
   readonly socket: TCPSocketListener<Connection | undefined>;
   readonly state: ListenerState;
-}
-
-export interface BindFailure {
-  readonly address: string;
-  readonly port: number;
-  readonly message: string;
 }
 
 const upstreamHandlers: SocketHandler<UpstreamLink> = {
@@ -85,8 +79,8 @@ export class DataPlane {
   }
 
   /** Makes the listeners and route tables match the plan. Returns the sockets it could not bind. */
-  apply(ports: readonly PlannedPort[]): BindFailure[] {
-    const failures: BindFailure[] = [];
+  apply(ports: readonly PlannedPort[]): SocketFailure[] {
+    const failures: SocketFailure[] = [];
     const wanted = new Set<string>();
     for (const planned of ports) {
       const key = `${planned.address}:${planned.port}`;

@@ -52,12 +52,27 @@ export interface PlannedHost {
   readonly route: PlannedRoute;
 }
 
+/** A Gateway listener, by Gateway "namespace/name" and listener name. */
+export interface ListenerRef {
+  readonly gateway: string;
+  readonly listener: string;
+}
+
 /** One socket to listen on and the hostnames it serves (already de-conflicted). */
 export interface PlannedPort {
   /** Bind address; "0.0.0.0" when the Gateway asks for none in particular. */
   readonly address: string;
   readonly port: number;
   readonly hosts: readonly PlannedHost[];
+  /** The listeners this socket serves (several Gateways may share one), in Gateway key order. */
+  readonly listeners: readonly ListenerRef[];
+}
+
+/** A socket the data plane could not listen on (the port is taken, the address is not local, ...). */
+export interface SocketFailure {
+  readonly address: string;
+  readonly port: number;
+  readonly message: string;
 }
 
 export interface Condition {

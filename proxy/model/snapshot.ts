@@ -164,6 +164,10 @@ export interface Service {
   readonly type: string;
   readonly externalName?: string;
   readonly ports: readonly ServicePort[];
+  /** spec.clusterIPs (or spec.clusterIP); empty for headless and ExternalName Services. */
+  readonly clusterIPs: readonly string[];
+  /** status.loadBalancer.ingress, each an IPAddress or a Hostname, in order. */
+  readonly loadBalancerIngress: readonly { readonly type: "IPAddress" | "Hostname"; readonly value: string }[];
 }
 
 export interface EndpointConditions {

@@ -33,6 +33,8 @@ export const GatewayReason = {
   Programmed: "Programmed",
   ListenersNotValid: "ListenersNotValid",
   Invalid: "Invalid",
+  Pending: "Pending",
+  AddressNotAssigned: "AddressNotAssigned",
   InvalidParameters: "InvalidParameters",
 } as const;
 
@@ -40,6 +42,7 @@ export const ListenerReason = {
   Accepted: "Accepted",
   Programmed: "Programmed",
   Invalid: "Invalid",
+  Pending: "Pending",
   ResolvedRefs: "ResolvedRefs",
   InvalidRouteKinds: "InvalidRouteKinds",
   NoConflicts: "NoConflicts",

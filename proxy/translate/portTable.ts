@@ -17,6 +17,9 @@ export interface SocketAddress {
   readonly port: number;
 }
 
+/** A socket and its de-conflicted hostnames: a PlannedPort before its listeners are named. */
+export type SocketHosts = Omit<PlannedPort, "listeners">;
+
 /** One route offering to serve one hostname on one socket. */
 export interface HostCandidate extends SocketAddress {
   readonly hostname: string;
@@ -36,7 +39,7 @@ export interface ShadowedHost extends SocketAddress {
 }
 
 export interface PortTable {
-  readonly ports: readonly PlannedPort[];
+  readonly ports: readonly SocketHosts[];
   readonly shadowed: readonly ShadowedHost[];
 }
 
@@ -86,7 +89,7 @@ export function buildPortTable(sockets: readonly SocketAddress[], candidates: re
     byHostname.set(candidate.hostname, offers);
   }
   const shadowed: ShadowedHost[] = [];
-  const ports: PlannedPort[] = [...socketByKey.entries()]
+  const ports: SocketHosts[] = [...socketByKey.entries()]
     .sort(([, a], [, b]) => compareSockets(a, b))
     .map(([key, socket]) => {
       const byHostname = hostsBySocket.get(key) ?? new Map<string, HostCandidate[]>();

@@ -252,11 +252,16 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     }
   }
 
-  const sockets: SocketAddress[] = served.flatMap((entry) =>
+  const owned = served.flatMap((entry) =>
     entry.listeners
       .filter((evaluated) => evaluated.usable)
-      .map((evaluated) => ({ address: bindAddress(entry), port: evaluated.listener.port + portOffset })),
+      .map((evaluated) => ({
+        address: bindAddress(entry),
+        port: evaluated.listener.port + portOffset,
+        owner: { gateway: keyOf(entry.gateway.meta), listener: evaluated.listener.name },
+      })),
   );
+  const sockets: SocketAddress[] = owned.map(({ address, port }) => ({ address, port }));
   // An offset that pushes a port past 65535 is an operator error, not the Gateway's:
   // such sockets are left out and named.
   const bindable = (socket: SocketAddress) => socket.port >= 1 && socket.port <= 65535;
@@ -264,6 +269,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     warnings.push(`port offset ${portOffset} puts a listener on port ${socket.port}, outside 1-65535; not bound`);
   }
   const table = buildPortTable(sockets.filter(bindable), candidates.filter(bindable));
+  const ports = table.ports.map((port) => ({
+    ...port,
+    listeners: owned.filter((socket) => socket.address === port.address && socket.port === port.port).map((socket) => socket.owner),
+  }));
   const shadowNotes = new Map<string, string[]>();
   for (const shadow of table.shadowed) {
     const note = `hostname ${shadow.hostname} on ${shadow.address}:${shadow.port} is served by route ${shadow.winnerKey}, which takes precedence`;
@@ -281,5 +290,5 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     ),
   );
 
-  return { ports: table.ports, gatewayClasses, gateways, routes, warnings: [...new Set(warnings)] };
+  return { ports, gatewayClasses, gateways, routes, warnings: [...new Set(warnings)] };
 }

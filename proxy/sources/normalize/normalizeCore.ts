@@ -37,7 +37,28 @@ export function normalizeService(object: JsonRecord): Service {
   if (type === "ExternalName" && (externalName === undefined || externalName === "")) {
     throw new FieldError("spec.externalName", "is required when type is ExternalName");
   }
-  return { meta, type, externalName, ports: readServicePorts(spec, "spec") };
+  const clusterIPs = stringListField(spec, "clusterIPs", "spec");
+  const clusterIP = optionalStringField(spec, "clusterIP", "spec");
+  return {
+    meta,
+    type,
+    externalName,
+    ports: readServicePorts(spec, "spec"),
+    // "None" is a headless Service: no virtual address.
+    clusterIPs: (clusterIPs.length > 0 ? clusterIPs : clusterIP === undefined ? [] : [clusterIP]).filter((ip) => ip !== "" && ip !== "None"),
+    loadBalancerIngress: readLoadBalancerIngress(object),
+  };
+}
+
+function readLoadBalancerIngress(object: JsonRecord): Service["loadBalancerIngress"] {
+  const loadBalancer = recordField(recordField(object, "status", ""), "loadBalancer", "status");
+  return arrayField(loadBalancer, "ingress", "status.loadBalancer").flatMap((raw, index): Service["loadBalancerIngress"] => {
+    const path = `status.loadBalancer.ingress[${index}]`;
+    const entry = asRecord(raw, path);
+    const ip = optionalStringField(entry, "ip", path);
+    const hostname = optionalStringField(entry, "hostname", path);
+    return ip !== undefined && ip !== "" ? [{ type: "IPAddress", value: ip }] : hostname !== undefined && hostname !== "" ? [{ type: "Hostname", value: hostname }] : [];
+  });
 }
 
 function readServicePorts(spec: JsonRecord, path: string): readonly ServicePort[] {

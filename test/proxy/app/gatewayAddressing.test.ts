@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { gatewayAddressing, type GatewayAddressing } from "../../../proxy/app/gatewayAddressing.ts";
 import { parseIpv4Range } from "../../../proxy/app/gatewayAddressPool.ts";
-import type { Gateway, Snapshot } from "../../../proxy/model/snapshot.ts";
+import type { Gateway, Service, Snapshot } from "../../../proxy/model/snapshot.ts";
 import { ourGateways, translate } from "../../../proxy/translate/translate.ts";
 import { conformanceSnapshot, gatewayStatusOf } from "../translate/translateFixtures.ts";
 
@@ -23,7 +23,7 @@ function gateway(name: string, addresses: Gateway["addresses"] = []): Gateway {
 
 describe("gateway addressing (courier serve)", () => {
   test("--gateway-addresses-from: four Gateways on port 443 each bind, and report, an address of their own", () => {
-    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseIpv4Range("127.0.0.10-127.0.0.250") });
+    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseIpv4Range("127.0.0.10-127.0.0.250"), addressService: undefined });
     const plan = translateWith(addressing, conformanceSnapshot("tlsroute-hostname-intersection.yaml"));
     const sockets = plan.ports.map((port) => `${port.address}:${port.port}`);
     expect(plan.ports.every((port) => port.port === 443)).toBe(true);
@@ -42,7 +42,7 @@ describe("gateway addressing (courier serve)", () => {
   });
 
   test("spec.addresses wins over the pool; a Gateway no longer served gives its address back", () => {
-    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseIpv4Range("127.0.0.10-127.0.0.10") });
+    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseIpv4Range("127.0.0.10-127.0.0.10"), addressService: undefined });
     const first = addressing.assign([gateway("pinned", [{ type: "IPAddress", value: "127.0.0.99" }]), gateway("a"), gateway("b")]);
     expect(first.get("ns/pinned")?.bind).toBe("127.0.0.99");
     expect(first.get("ns/a")?.bind).toBe("127.0.0.10");
@@ -54,12 +54,29 @@ describe("gateway addressing (courier serve)", () => {
   });
 
   test("without a range: --listen-address binds and --gateway-address is what status says", () => {
-    const plain = gatewayAddressing({ listenAddress: "127.0.0.1", gatewayAddresses: [], gatewayAddressRange: undefined });
+    const plain = gatewayAddressing({ listenAddress: "127.0.0.1", gatewayAddresses: [], gatewayAddressRange: undefined, addressService: undefined });
     expect(plain.assign([gateway("a")]).get("ns/a")).toEqual({ bind: "127.0.0.1", status: [{ type: "IPAddress", value: "127.0.0.1" }] });
-    const announced = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: ["203.0.113.7", "gw.example.com"], gatewayAddressRange: undefined });
+    const announced = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: ["203.0.113.7", "gw.example.com"], gatewayAddressRange: undefined, addressService: undefined });
     expect(announced.assign([gateway("a")]).get("ns/a")?.status).toEqual([
       { type: "IPAddress", value: "203.0.113.7" },
       { type: "Hostname", value: "gw.example.com" },
     ]);
+  });
+
+  test("--address-service: Gateways report the proxy Service's load-balancer ingress, else its cluster IPs, else nothing yet", () => {
+    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: undefined, addressService: { namespace: "courier-system", name: "courier" } });
+    const service = (loadBalancerIngress: Service["loadBalancerIngress"]): Service => ({
+      meta: { namespace: "courier-system", name: "courier", generation: 1 } as Service["meta"],
+      type: "LoadBalancer",
+      ports: [],
+      clusterIPs: ["10.96.0.20"],
+      loadBalancerIngress,
+    });
+    expect(addressing.assign([gateway("a")], []).get("ns/a")).toEqual({ bind: "0.0.0.0", status: [] });
+    expect(addressing.assign([gateway("a")], [service([])]).get("ns/a")?.status).toEqual([{ type: "IPAddress", value: "10.96.0.20" }]);
+    const ingress = [{ type: "IPAddress", value: "203.0.113.9" }, { type: "Hostname", value: "lb.example.com" }] as const;
+    expect(addressing.assign([gateway("a")], [service(ingress)]).get("ns/a")?.status).toEqual(ingress);
+    // A Gateway's own spec.addresses still decides where it binds.
+    expect(addressing.assign([gateway("b", [{ type: "IPAddress", value: "127.0.0.7" }])], [service(ingress)]).get("ns/b")).toEqual({ bind: "127.0.0.7", status: ingress });
   });
 });
