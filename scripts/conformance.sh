@@ -2,8 +2,8 @@
 # `npm run conformance`: the official Gateway API conformance suite (GATEWAY-TLS
 # profile, sigs.k8s.io/gateway-api/conformance used unmodified) against Courier
 # on a mini-cluster made here: etcd + kube-apiserver + kube-controller-manager
-# (test/cluster/), a process kubelet that runs the suite's echo-basic pods in
-# network namespaces on 198.18.0.0/15 (test/conformance/kubelet/), and Courier
+# (test/cluster/), the test kubelet that runs the suite's echo-basic pods as
+# processes in network namespaces on 198.18.0.0/15 (test/kubelet/), and Courier
 # as a local process with exactly the ClusterRole of dist/, giving each Gateway
 # its own 127.0.0.x address. Writes conformance/report.yaml and removes
 # everything it started, also when it fails or is interrupted.
@@ -28,21 +28,21 @@ VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$root/package.json")
 
 # --- build (cached by the hash of the sources) --------------------------------
 cluster_bin=$(sh "$root/scripts/cluster.sh" bin)
-key=$({ go version; cat "$src/go.mod" "$src/go.sum" "$src"/kubelet/*.go "$src"/suite/*.go; } | sha256sum | cut -c1-16)
+kubelet_bin="$(sh "$root/scripts/kubelet.sh" bin)/courier-kubelet"
+key=$({ go version; cat "$src/go.mod" "$src/go.sum" "$src"/suite/*.go; } | sha256sum | cut -c1-16)
 bindir="$cache/bin-$key"
 if [ ! -x "$bindir/conformance.test" ]; then
   mkdir -p "$cache"
   exec 9>"$cache/build.lock"
   flock 9
   if [ ! -x "$bindir/conformance.test" ]; then
-    echo "conformance: building the process kubelet, echo-basic and the suite into $bindir" >&2
+    echo "conformance: building echo-basic and the suite into $bindir" >&2
     tmp="$cache/tmp-$$"
     rm -rf "$tmp"
     mkdir -p "$tmp"
     (
       cd "$src"
       export GOFLAGS="${GOFLAGS:-} -mod=mod"
-      go build -p 2 -trimpath -o "$tmp/process-kubelet" ./kubelet
       go build -p 2 -trimpath -o "$tmp/echo-basic" sigs.k8s.io/gateway-api/conformance/echo-basic
       go test -p 2 -c -trimpath -o "$tmp/conformance.test" ./suite
     )
@@ -74,11 +74,8 @@ teardown() {
   stop_pid "$courier_pid" 10
   # The kubelet stops its pods and removes their namespaces and its bridge.
   stop_pid "$kubelet_pid" 30
-  if [ -n "$kubelet_pid" ]; then
-    # Belt and braces: whatever a killed kubelet left (its names carry its pid).
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^ck-$kubelet_pid-" || true); do ip netns del "$ns" || true; done
-    ip link del "ckb$kubelet_pid" 2>/dev/null || true
-  fi
+  # Belt and braces: whatever a killed kubelet left (its names carry its pid).
+  [ -z "$kubelet_pid" ] || "$kubelet_bin" cleanup --pid "$kubelet_pid" >/dev/null 2>&1 || true
   stop_pid "$kcm_pid" 10
   "$cluster_bin" down --dir "$run/cluster" >/dev/null 2>&1 || true
   rm -rf "$cache/last-run"
@@ -98,7 +95,7 @@ kubeconfig=$(echo "$up" | sed -n 's/^KUBECONFIG=//p')
 export KUBECONFIG="$kubeconfig"
 "$cluster_bin" controller-manager --dir "$run/cluster" --owner-pid $$ >"$run/controller-manager.log" 2>&1 &
 kcm_pid=$!
-"$bindir/process-kubelet" --kubeconfig "$kubeconfig" --state-dir "$run/kubelet" --owner-pid $$ \
+"$kubelet_bin" --kubeconfig "$kubeconfig" --state-dir "$run/kubelet" --owner-pid $$ \
   --image "registry.k8s.io/gateway-api/echo-basic=$bindir/echo-basic" >"$run/kubelet.log" 2>&1 &
 kubelet_pid=$!
 

@@ -10,6 +10,11 @@ import (
 // serviceAccountIssuer is also the default audience of minted tokens.
 const serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
 
+// serviceCIDR is the range Service cluster IPs come from. Its first address is the
+// "kubernetes" Service's, which pods reach the API server at (KUBERNETES_SERVICE_HOST):
+// the serving certificate names it (pki.go).
+const serviceCIDR = "10.96.0.0/16"
+
 // startAPIServer runs kube-apiserver in this process with the same code path as
 // the real binary (its cobra command), so flags and defaults are the release's
 // own. It returns a channel that yields the error if the server stops.
@@ -28,8 +33,9 @@ func startAPIServer(dir string, p pki, etcdURL string, port int) <-chan error {
 		"--api-audiences=" + serviceAccountIssuer,
 		"--service-account-key-file=" + p.SAPublic,
 		"--service-account-signing-key-file=" + p.SAPrivate,
-		// Only an allocation range for Service cluster IPs; nothing is routed.
-		"--service-cluster-ip-range=10.96.0.0/16",
+		// Only an allocation range here; the test kubelet's service proxy
+		// (test/kubelet/) serves cluster IPs when a test starts one.
+		"--service-cluster-ip-range=" + serviceCIDR,
 		// No controller-manager, nodes or kube-proxy here: the endpoints of the
 		// "kubernetes" Service would point at loopback, which is refused.
 		"--endpoint-reconciler-type=none",

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,8 +36,9 @@ func newPKIPaths(dir string) pki {
 	}
 }
 
-// generatePKI writes a CA, a serving certificate for the loopback names, an
-// admin client certificate in system:masters and the ServiceAccount signing keys.
+// generatePKI writes a CA, a serving certificate for the loopback names and the
+// in-cluster ones (kubernetes.default.svc and the "kubernetes" Service's cluster IP),
+// an admin client certificate in system:masters and the ServiceAccount signing keys.
 func generatePKI(dir string) (pki, error) {
 	p := newPKIPaths(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -68,6 +70,10 @@ func generatePKI(dir string) (pki, error) {
 		return p, err
 	}
 
+	kubernetesServiceIP, err := firstServiceIP(serviceCIDR)
+	if err != nil {
+		return p, err
+	}
 	serving := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: "kube-apiserver"},
@@ -76,7 +82,9 @@ func generatePKI(dir string) (pki, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		// Pods reach the API server at the "kubernetes" Service's cluster IP
+		// (KUBERNETES_SERVICE_HOST), forwarded by the test kubelet's service proxy.
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), kubernetesServiceIP},
 	}
 	if err := issue(serving, caCert, caKey, p.ServingCert, p.ServingKey); err != nil {
 		return p, err
@@ -107,6 +115,16 @@ func generatePKI(dir string) (pki, error) {
 		return p, err
 	}
 	return p, writePEM(p.SAPublic, "PUBLIC KEY", pubDER)
+}
+
+// firstServiceIP is the address kube-apiserver gives the "kubernetes" Service:
+// the first one after the network address of its --service-cluster-ip-range.
+func firstServiceIP(cidr string) (net.IP, error) {
+	prefix, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return nil, fmt.Errorf("service range %q: %w", cidr, err)
+	}
+	return net.IP(prefix.Masked().Addr().Next().AsSlice()), nil
 }
 
 func issue(template, ca *x509.Certificate, caKey crypto.Signer, certPath, keyPath string) error {

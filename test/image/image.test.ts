@@ -13,6 +13,7 @@ import { createPki } from "../../demo/pki.ts";
 import { startTlsBackend } from "../../demo/tlsBackend.ts";
 import type { ImageSummary } from "../../scripts/image/build.ts";
 import { DEFAULT_COURIER_IMAGE } from "../../src/constants.ts";
+import { buildCourierImage } from "../helpers/courierImage.ts";
 import { COURIER_CLASS, gatewayManifest, routeManifest, writeScenario } from "../helpers/manifests.ts";
 import { unpackOciArchive, type UnpackedImage } from "../helpers/ociImage.ts";
 import { freePort } from "../helpers/ports.ts";
@@ -22,18 +23,10 @@ import { openTls } from "../helpers/tlsClient.ts";
 import { parseDockerfile } from "./dockerfile.ts";
 
 const root = resolve(import.meta.dir, "../..");
-const bun = join(root, "node_modules/.bin/bun");
 let work: string;
 let summary: ImageSummary;
 let buildOutput: string;
 let image: UnpackedImage;
-
-function build(args: readonly string[]): { summary: ImageSummary; output: string } {
-  const run = spawnSync(bun, ["scripts/image/build.ts", ...args], { cwd: root, encoding: "utf8", timeout: 240_000 });
-  if (run.status !== 0) throw new Error(`image build failed:\n${run.stdout}\n${run.stderr}`);
-  const out = args.includes("--out") ? args[args.indexOf("--out") + 1]! : join(root, ".cache/image");
-  return { summary: JSON.parse(readFileSync(join(out, "courier.oci.json"), "utf8")) as ImageSummary, output: run.stdout };
-}
 
 /** The proxy container of the Deployment in dist/courier-proxy.k8s.yaml. */
 function deploymentContainer(): { command: string[]; runAsUser: number; runAsGroup: number } {
@@ -54,7 +47,7 @@ function memoryLimit(pid: number): number {
 beforeAll(() => {
   const ensure = spawnSync("sh", ["scripts/ensure.sh", "runc"], { cwd: root, encoding: "utf8" });
   if (ensure.status !== 0) throw new Error(`scripts/ensure.sh runc: ${ensure.stderr}`);
-  ({ summary, output: buildOutput } = build([]));
+  ({ summary, output: buildOutput } = buildCourierImage());
   work = mkdtempSync(join(tmpdir(), "courier-image-"));
   image = unpackOciArchive(join(root, ".cache/image/courier.oci.tar"), join(work, "image"), DEFAULT_COURIER_IMAGE);
 }, 300_000);
@@ -123,7 +116,7 @@ describe("the OCI archive", () => {
   });
 
   test("is reproducible: a fresh build elsewhere gives the same bytes and digest", () => {
-    const again = build(["--force", "--out", join(work, "again")]);
+    const again = buildCourierImage(["--force", "--out", join(work, "again")]);
     if (again.summary.manifestDigest !== summary.manifestDigest) {
       // Name the files that differ: on a shared checkout, a source edited between the two builds.
       const diff = spawnSync("diff", ["-rq", join(root, ".cache/image/rootfs"), join(work, "again/rootfs")], { encoding: "utf8" });

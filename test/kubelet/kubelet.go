@@ -20,12 +20,14 @@ import (
 // kubelet watches every Pod, binds unscheduled ones to its node and keeps a
 // podRuntime for each Pod on its node in step with the Pod object.
 type kubelet struct {
-	client  kubernetes.Interface
-	node    string
-	root    string
-	self    string
-	images  imageTable
-	network *podNetwork
+	client    kubernetes.Interface
+	node      string
+	root      string
+	self      string
+	images    imageTable
+	ociImages *ociImageStore
+	runc      *runcRuntime // nil without --oci-image
+	network   *podNetwork
 
 	lister listersv1.PodLister
 	queue  workqueue.TypedRateLimitingInterface[string]

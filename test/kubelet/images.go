@@ -38,12 +38,12 @@ func repository(image string) string {
 }
 
 // binaryFor returns the binary that stands in for image, or an error that
-// says which images this kubelet can run.
-func (t imageTable) binaryFor(image string) (string, error) {
+// says which images this kubelet can run (its own and others, e.g. OCI images).
+func (t imageTable) binaryFor(image string, others []string) (string, error) {
 	if binary, ok := t[repository(image)]; ok {
 		return binary, nil
 	}
-	known := make([]string, 0, len(t))
+	known := append([]string{}, others...)
 	for repo := range t {
 		known = append(known, repo)
 	}

@@ -41,7 +41,8 @@ func writeVolumes(ctx context.Context, client kubernetes.Interface, pod *corev1.
 		case volume.Projected != nil:
 			err = writeProjected(ctx, client, pod, volume.Projected, target)
 		case volume.EmptyDir != nil:
-			// The directory itself is the volume.
+			// The directory itself is the volume, writable by any user (as a kubelet makes it).
+			err = os.Chmod(target, 0o777)
 		default:
 			err = fmt.Errorf("volume %q: only secret, configMap, projected and emptyDir volumes are supported", volume.Name)
 		}

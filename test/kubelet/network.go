@@ -75,6 +75,29 @@ func newPodNetwork(pid int) (*podNetwork, error) {
 	return n, nil
 }
 
+// lastPodOctet ends the pod addresses of the /24: the rest (.200-.254) is the
+// default LoadBalancer pool (see lbPoolFor).
+const lastPodOctet = 199
+
+// addAddress puts a service address (a cluster IP or a LoadBalancer IP) on
+// the bridge as a /32: the host's own address then, reached from the host
+// directly and from pods through their default route.
+func (n *podNetwork) addAddress(address string) error {
+	err := ip("addr", "add", address+"/32", "dev", n.bridge)
+	if err != nil && strings.Contains(err.Error(), "File exists") {
+		return nil
+	}
+	return err
+}
+
+func (n *podNetwork) removeAddress(address string) error {
+	err := ip("addr", "del", address+"/32", "dev", n.bridge)
+	if err != nil && strings.Contains(err.Error(), "Cannot assign") {
+		return nil
+	}
+	return err
+}
+
 // sandbox is one Pod's network namespace and address.
 type sandbox struct {
 	netns   string
@@ -87,7 +110,7 @@ type sandbox struct {
 func (n *podNetwork) create() (*sandbox, error) {
 	n.mu.Lock()
 	octet := 0
-	for candidate := 2; candidate < 255; candidate++ {
+	for candidate := 2; candidate <= lastPodOctet; candidate++ {
 		if _, taken := n.inUse[candidate]; !taken {
 			octet = candidate
 			break

@@ -41,11 +41,13 @@ func fieldValue(pod *corev1.Pod, path string) (string, error) {
 	return "", fmt.Errorf("fieldRef %q is not supported", path)
 }
 
-// containerEnv builds the environment of a container: a PATH and HOSTNAME like a
-// container runtime sets, then the container's env in order. Pod fields are
-// read from pod as given (the caller fills status.podIP first); $(VAR)
-// references to earlier variables are expanded.
-func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, container *corev1.Container) ([]string, error) {
+// containerEnv builds the environment of a container as a kubelet does: a
+// default PATH, the image's Env (base; nil for a process container), HOSTNAME, the
+// KUBERNETES_SERVICE_* variables of the "kubernetes" Service when it exists,
+// then envFrom and env in order, later names replacing earlier ones. Pod fields
+// are read from pod as given (the caller fills status.podIP first); $(VAR)
+// references to variables defined before are expanded.
+func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, container *corev1.Container, base []string) ([]string, error) {
 	values := map[string]string{}
 	order := []string{}
 	set := func(name, value string) {
@@ -54,8 +56,19 @@ func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.
 		}
 		values[name] = value
 	}
+	// A PATH as container runtimes set it, unless the image has its own.
 	set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	for _, entry := range base {
+		name, value, _ := strings.Cut(entry, "=")
+		set(name, value)
+	}
 	set("HOSTNAME", pod.Name)
+	if svc, err := client.CoreV1().Services(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{}); err == nil && svc.Spec.ClusterIP != "" && len(svc.Spec.Ports) > 0 {
+		port := fmt.Sprint(svc.Spec.Ports[0].Port)
+		set("KUBERNETES_SERVICE_HOST", svc.Spec.ClusterIP)
+		set("KUBERNETES_SERVICE_PORT", port)
+		set("KUBERNETES_SERVICE_PORT_HTTPS", port)
+	}
 	for _, from := range container.EnvFrom {
 		data, err := envSource(ctx, client, pod.Namespace, from)
 		if err != nil {
@@ -83,11 +96,52 @@ func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.
 	return out, nil
 }
 
+// expand replaces $(NAME) with the value of NAME when it is defined, turns
+// $$ into $, and leaves anything else as written (Kubernetes' rules for env,
+// command and args).
 func expand(value string, values map[string]string) string {
-	for name, v := range values {
-		value = strings.ReplaceAll(value, "$("+name+")", v)
+	var out strings.Builder
+	for i := 0; i < len(value); i++ {
+		if value[i] != '$' || i+1 == len(value) {
+			out.WriteByte(value[i])
+			continue
+		}
+		switch next := value[i+1]; {
+		case next == '$':
+			out.WriteByte('$')
+			i++
+		case next == '(':
+			end := strings.IndexByte(value[i+2:], ')')
+			if end < 0 {
+				out.WriteByte('$')
+				continue
+			}
+			name := value[i+2 : i+2+end]
+			if v, ok := values[name]; ok {
+				out.WriteString(v)
+			} else {
+				out.WriteString(value[i : i+3+end])
+			}
+			i += 2 + end
+		default:
+			out.WriteByte('$')
+		}
 	}
-	return value
+	return out.String()
+}
+
+// expandAll expands $(NAME) in command or args with the container's environment.
+func expandAll(args []string, env []string) []string {
+	values := map[string]string{}
+	for _, entry := range env {
+		name, value, _ := strings.Cut(entry, "=")
+		values[name] = value
+	}
+	out := make([]string, len(args))
+	for i, arg := range args {
+		out[i] = expand(arg, values)
+	}
+	return out
 }
 
 func envValue(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, from *corev1.EnvVarSource) (string, error) {

@@ -24,11 +24,11 @@ func TestImagesMapByRepositoryAndRefuseTheRest(t *testing.T) {
 		"registry.k8s.io/gateway-api/echo-basic@sha256:0123",
 		"registry.k8s.io/gateway-api/echo-basic",
 	} {
-		if got, err := table.binaryFor(image); err != nil || got != "/bin/echo-basic" {
+		if got, err := table.binaryFor(image, nil); err != nil || got != "/bin/echo-basic" {
 			t.Errorf("%s: got %q, %v", image, got, err)
 		}
 	}
-	if _, err := table.binaryFor("registry.k8s.io/coredns/coredns:v1.12.2"); err == nil || !strings.Contains(err.Error(), "known repositories: registry.k8s.io/gateway-api/echo-basic") {
+	if _, err := table.binaryFor("registry.k8s.io/coredns/coredns:v1.12.2", nil); err == nil || !strings.Contains(err.Error(), "known repositories: registry.k8s.io/gateway-api/echo-basic") {
 		t.Errorf("unknown image: %v", err)
 	}
 	if repository("localhost:5000/app:1") != "localhost:5000/app" || repository("localhost:5000/app") != "localhost:5000/app" {
@@ -56,7 +56,7 @@ func TestEnvResolvesFieldRefsInOrder(t *testing.T) {
 		{Name: "APP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['app']"}}},
 		{Name: "GREETING", Value: "hello $(POD_NAME)"},
 	}}
-	env, err := containerEnv(context.Background(), fake.NewClientset(), pod, container)
+	env, err := containerEnv(context.Background(), fake.NewClientset(), pod, container, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestEnvResolvesFieldRefsInOrder(t *testing.T) {
 		t.Errorf("env %q, want %q", got, want)
 	}
 	container.Env = []corev1.EnvVar{{Name: "X", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.containers"}}}}
-	if _, err := containerEnv(context.Background(), fake.NewClientset(), pod, container); err == nil {
+	if _, err := containerEnv(context.Background(), fake.NewClientset(), pod, container, nil); err == nil {
 		t.Error("an unsupported fieldRef was accepted")
 	}
 }

@@ -29,9 +29,9 @@ func (rt *podRuntime) status(pod *corev1.Pod) corev1.PodStatus {
 		switch {
 		case cp != nil && cp.running:
 			cs.State.Running = &corev1.ContainerStateRunning{StartedAt: cp.startedAt}
-			cs.ContainerID = "process://" + cp.binary
+			cs.ContainerID = cp.id
 			cs.Ready = cp.ready
-			started := true
+			started := cp.started
 			cs.Started = &started
 		case cp != nil && cp.problem != nil:
 			cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: cp.problem.reason, Message: cp.problem.message}
