@@ -32,7 +32,8 @@ for (const route of snapshot.tlsRoutes) {
       const kind: Kind | undefined = ref.group === "" && ref.kind === "Service" ? "Service" : ref.group === MCS_API_GROUP && ref.kind === "ServiceImport" ? "ServiceImport" : undefined;
       if (kind === undefined || ref.port === undefined) continue;
       const namespace = ref.namespace ?? route.meta.namespace;
-      const key = `${namespace}/${ref.name}:${ref.port}`;
+      // A ServiceImport may share its name with a local Service (multi-cluster): keep both.
+      const key = `${namespace}/${ref.name}:${ref.port}${kind === "ServiceImport" ? " (ServiceImport)" : ""}`;
       const entry = services.get(key) ?? { kind, namespace, name: ref.name, port: ref.port, hostnames: new Set<string>() };
       for (const h of route.hostnames) entry.hostnames.add(h);
       services.set(key, entry);
@@ -46,7 +47,7 @@ const endpoints: { kind: Kind; namespace: string; name: string; ports: { port: n
 for (const [key, service] of services) {
   const names = [...service.hostnames];
   if (names.length === 0) continue;
-  const backend = await startTlsBackend(key, pki.issue(`${service.namespace}-${service.name}-${service.port}`, names));
+  const backend = await startTlsBackend(key, pki.issue(`${service.namespace}-${service.name}-${service.port}${service.kind === "ServiceImport" ? "-import" : ""}`, names));
   backends.push(backend);
   endpoints.push({ kind: service.kind, namespace: service.namespace, name: service.name, ports: [{ port: service.port, endpoints: [`${backend.host}:${backend.port}`] }] });
 }

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs what Courier's commands need on a fresh machine: npm packages (Bun comes
-# from npm) and the Debian packages named as arguments. Quick when all is present.
+# from npm, a devDependency: --include=dev even if NODE_ENV=production is set) and the
+# Debian packages named as arguments. Quick when all is present.
 set -e
 cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --include=dev --no-audit --no-fund --loglevel=error
 fi
 missing=""
 for pkg in "$@"; do

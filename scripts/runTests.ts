@@ -22,6 +22,8 @@ const suites: readonly Suite[] = [
   { name: "image", command: [bun, "test", "--timeout", "300000", "test/image/"] },
   { name: "databases", command: [bun, "test", "--timeout", "300000", "test/databases/"] },
   { name: "constructs", command: [bun, "test", "--timeout", "240000", "test/constructs/"] },
+  // npm pack, then the tarball installed by plain npm into a fresh project and run by node.
+  { name: "package", command: [bun, "test", "--timeout", "300000", "test/package/"] },
   { name: "kubelet", command: ["sh", "scripts/kubelet.sh", "test"], single: true },
   { name: "cluster", command: [bun, "test", "--timeout", "300000", "test/cluster/"], cluster: true },
 ];

@@ -1,6 +1,8 @@
 // The npm packages the proxy needs at run time, computed from what its source imports
 // (never the whole dependency list: cdk8s and the dev tools stay out of the image),
-// plus what those packages depend on in turn.
+// plus what those packages depend on in turn. They are declared in proxy/package.json,
+// the proxy's own manifest (an npm workspace of the repository, so `npm ci` installs
+// them); the root package.json is the construct library's, whose users never get them.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -61,9 +63,12 @@ function resolvePackage(root: string, fromDir: string, name: string): string | u
   }
 }
 
+/** The manifest whose "dependencies" are the proxy's runtime packages, relative to the repository root. */
+export const PROXY_MANIFEST = "proxy/package.json";
+
 /** Packages imported by the given source folders (relative to root) and their dependency closure. */
 export function runtimePackages(root: string, sourceDirs: readonly string[]): RuntimePackage[] {
-  const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Manifest;
+  const proxyManifest = JSON.parse(readFileSync(join(root, PROXY_MANIFEST), "utf8")) as Manifest;
   const direct = new Set<string>();
   for (const dir of sourceDirs) {
     for (const file of sourceFiles(join(root, dir))) {
@@ -72,7 +77,7 @@ export function runtimePackages(root: string, sourceDirs: readonly string[]): Ru
   }
   for (const name of direct) {
     // A runtime import of a dev or undeclared package would work here and fail in the image.
-    if (rootManifest.dependencies?.[name] === undefined) throw new Error(`${sourceDirs.join(", ")} import ${name}, which is not in package.json "dependencies"`);
+    if (proxyManifest.dependencies?.[name] === undefined) throw new Error(`${sourceDirs.join(", ")} import ${name}, which is not in ${PROXY_MANIFEST} "dependencies"`);
   }
   const found = new Map<string, RuntimePackage>();
   const queue: Array<{ name: string; fromDir: string; optional: boolean }> = [...direct].map((name) => ({ name, fromDir: root, optional: false }));
@@ -86,6 +91,10 @@ export function runtimePackages(root: string, sourceDirs: readonly string[]): Ru
     const rel = relative(root, dir);
     if (found.has(rel)) continue;
     const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
+    const pinned = fromDir === root ? proxyManifest.dependencies?.[name] : undefined;
+    if (pinned !== undefined && /^\d+\.\d+\.\d+$/.test(pinned) && manifest.version !== pinned) {
+      throw new Error(`${PROXY_MANIFEST} pins ${name} ${pinned} but ${rel} is ${manifest.version ?? "unknown"}; run npm ci`);
+    }
     found.set(rel, { name, version: manifest.version ?? "unknown", dir: rel });
     for (const dep of Object.keys(manifest.dependencies ?? {})) queue.push({ name: dep, fromDir: dir, optional: false });
     for (const dep of Object.keys(manifest.optionalDependencies ?? {})) queue.push({ name: dep, fromDir: dir, optional: true });

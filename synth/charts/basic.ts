@@ -1,4 +1,7 @@
-// Seed scenario "basic route": one hostname, one Service, TLS left to the backend.
+// Seed scenario "basic route", as the seed writes it: Gateway `tls-gateway` with one TLS
+// Passthrough listener on 443 (no hostname of its own), and a TLSRoute sending
+// `secure.example.com` to `secure-service:443`; TLS is left to the backend. The seed
+// does not name the listener or the route: they are `tls` and `secure` here.
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { Backend, PassthroughGateway, PassthroughRoute } from "../../src/index.js";
@@ -6,8 +9,8 @@ import { Backend, PassthroughGateway, PassthroughRoute } from "../../src/index.j
 export class BasicChart extends Chart {
   public constructor(scope: Construct, id: string) {
     super(scope, id, { namespace: "default" });
-    const gateway = new PassthroughGateway(this, "basic", {
-      listeners: [{ name: "secure", port: 443, hostname: "secure.example.com" }],
+    const gateway = new PassthroughGateway(this, "tls-gateway", {
+      listeners: [{ name: "tls", port: 443 }],
     });
     new PassthroughRoute(this, "secure", {
       gateway,

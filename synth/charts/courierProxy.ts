@@ -2,11 +2,12 @@
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { CourierProxy } from "../../src/index.js";
+import { MULTI_CLUSTER_PORT } from "./multiCluster.js";
 
 export class CourierProxyChart extends Chart {
   public constructor(scope: Construct, id: string) {
     super(scope, id);
-    // Listener ports of every scenario in this app: TLS, PostgreSQL, Redis, custom.
-    new CourierProxy(this, "courier", { listenerPorts: [443, 5432, 6379, 8443] });
+    // Listener ports of every scenario in this app: TLS, PostgreSQL, Redis, custom, multi-cluster.
+    new CourierProxy(this, "courier", { listenerPorts: [443, 5432, 6379, 8443, MULTI_CLUSTER_PORT] });
   }
 }

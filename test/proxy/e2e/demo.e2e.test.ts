@@ -1,10 +1,11 @@
 // What a new user does first: `npm start`, then the first printed openssl line.
 import { afterAll, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "../../helpers/ports.ts";
+import { parseAllDocuments } from "yaml";
+import { freeOffset } from "../../helpers/portOffset.ts";
 
 const root = resolve(import.meta.dir, "../../..");
 const dir = mkdtempSync(join(tmpdir(), "courier-demo-"));
@@ -19,7 +20,12 @@ afterAll(async () => {
 });
 
 test("npm start's demo prints openssl lines that reach a backend with its own certificate", async () => {
-  const offset = (await freePort()) - 443;
+  // Every listener port of dist/ (the proxy Service's ports) moved onto free loopback ports, 443 first.
+  const service = parseAllDocuments(readFileSync(join(root, "dist/courier-proxy.k8s.yaml"), "utf8"))
+    .map((d) => d.toJS() as { kind?: string; spec?: { ports?: { port: number }[] } })
+    .find((o) => o.kind === "Service");
+  const ports = (service?.spec?.ports ?? []).map((p) => p.port);
+  const offset = await freeOffset([443, ...ports.filter((p) => p !== 443)]);
   demo = spawn(resolve(root, "node_modules/.bin/bun"), ["demo/start.ts"], {
     cwd: root,
     env: { ...process.env, COURIER_DEMO_PORT_OFFSET: String(offset), COURIER_DEMO_ADMIN: "off", COURIER_DEMO_DIR: dir },
