@@ -2,8 +2,22 @@
 // annotations, and the Kubernetes API groups both sides address (the constructs in
 // RBAC rules and backendRefs, the proxy in watches and normalization).
 
-/** The controllerName of Courier's GatewayClass; the proxy only acts on classes with it. */
+/**
+ * The controllerName of Courier's GatewayClass; the proxy only acts on classes with it.
+ * A second, independent Courier in the same cluster takes another name (the proxy's
+ * --controller-name, the class's controllerName).
+ */
 export const COURIER_CONTROLLER_NAME = "courier.dev/gateway-controller";
+
+/** A GatewayClass controllerName: a domain, "/", a path (the Gateway API CRD's pattern), at most 253 characters. */
+const CONTROLLER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
+
+/** Why `name` cannot be a GatewayClass controllerName, or undefined when it can. */
+export function controllerNameProblem(name: string): string | undefined {
+  if (name.length > 253) return `a controllerName has at most 253 characters, not ${name.length}`;
+  if (!CONTROLLER_NAME.test(name)) return `a controllerName is a lowercase domain, "/", then a path (e.g. ${COURIER_CONTROLLER_NAME}), not ${JSON.stringify(name)}`;
+  return undefined;
+}
 
 /** Route annotation: weight-0 backends take connections while no weighted backend can ("true" or "false"). */
 export const FALLBACK_ANNOTATION = "courier.dev/fallback";

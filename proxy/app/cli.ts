@@ -1,5 +1,5 @@
 // Command-line parsing for `courier serve`. Pure: argv in, options or an error out.
-import { DEFAULT_LIMITS, formatDuration, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES, parseDuration, type Limits } from "../../contract/index.ts";
+import { controllerNameProblem, COURIER_CONTROLLER_NAME, DEFAULT_LIMITS, formatDuration, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES, parseDuration, type Limits } from "../../contract/index.ts";
 import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
 import type { LogLevel } from "../lib/log.ts";
 
@@ -23,6 +23,8 @@ export interface ServeOptions {
   readonly addressService: { readonly namespace: string; readonly name: string } | undefined;
   /** Cluster mode: namespace of the leader-election Lease (default: the pod's or the context's). */
   readonly leaseNamespace: string | undefined;
+  /** The GatewayClass controllerName this Courier serves (and writes status as); default COURIER_CONTROLLER_NAME. */
+  readonly controllerName: string;
   readonly portOffset: number;
   /** Bind address for Gateways that name none. */
   readonly listenAddress: string;
@@ -50,6 +52,9 @@ Options:
                            each Gateway without spec.addresses binds its own IPv4 address
                            from this range and reports it (e.g. 127.0.0.10-127.0.0.250)
   --lease-namespace NS     cluster mode: namespace of the leader-election Lease
+  --controller-name NAME   serve only GatewayClasses with this controllerName and write
+                           status as it (default ${COURIER_CONTROLLER_NAME}); a second,
+                           independent Courier in one cluster takes another name
   --port-offset N          add N to every listener port (serve 443 as 8443 without root)
   --listen-address ADDR    bind address for Gateways without spec.addresses (default 0.0.0.0)
   --admin ADDR:PORT|off    health, metrics and status page (default 127.0.0.1:9090; 0.0.0.0:9090 in a pod)
@@ -85,7 +90,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
       i++;
     }
   }
-  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
+  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
   for (const key of values.keys()) if (!known.has(key)) return { error: `unknown option --${key}` };
 
   const problems: string[] = [];
@@ -125,6 +130,9 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const serviceMatch = serviceText === undefined ? null : /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(serviceText);
   if (serviceText !== undefined && serviceMatch === null) problems.push(`--address-service must be NAMESPACE/NAME, not ${JSON.stringify(serviceText)}`);
   if (serviceText !== undefined && values.has("gateway-address")) problems.push("--address-service and --gateway-address exclude each other");
+  const controllerName = values.get("controller-name") ?? COURIER_CONTROLLER_NAME;
+  const controllerProblem = controllerNameProblem(controllerName);
+  if (controllerProblem !== undefined) problems.push(`--controller-name: ${controllerProblem}`);
   const logLevel = (values.get("log-level") ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
 
@@ -146,6 +154,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     gatewayAddressRange,
     addressService: serviceMatch === null ? undefined : { namespace: serviceMatch[1]!, name: serviceMatch[2]! },
     leaseNamespace: values.get("lease-namespace"),
+    controllerName,
     portOffset: integer("port-offset", 0, -65535, 65535),
     listenAddress: values.get("listen-address") ?? "0.0.0.0",
     admin,

@@ -10,11 +10,11 @@ import { ourGateways, translate, type TranslateOptions } from "../translate/tran
 export type Planner = (snapshot: Snapshot) => Plan;
 
 export function planner(
-  options: Pick<ServeOptions, "portOffset" | "listenAddress" | "gatewayAddresses" | "gatewayAddressRange" | "addressService">,
+  options: Pick<ServeOptions, "controllerName" | "portOffset" | "listenAddress" | "gatewayAddresses" | "gatewayAddressRange" | "addressService">,
   /** File mode: a Gateway whose GatewayClass is not among the files is taken as Courier's. */
   assumeClassesOurs: boolean,
 ): Planner {
   const addressing = gatewayAddressing(options);
-  const base: TranslateOptions = { portOffset: options.portOffset, assumeClassesOurs };
+  const base: TranslateOptions = { controllerName: options.controllerName, portOffset: options.portOffset, assumeClassesOurs };
   return (snapshot) => translate(snapshot, { ...base, gatewayAddresses: addressing.assign(ourGateways(snapshot, base), snapshot.services) });
 }

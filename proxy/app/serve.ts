@@ -53,7 +53,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const credentials = options.kubeconfig === "in-cluster" ? loadInCluster() : loadKubeconfig(options.kubeconfig);
     const client = new KubeClient(credentials);
     const cluster = await startClusterSource(client, log, onSnapshot);
-    statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace: options.leaseNamespace ?? credentials.namespace }, log, metrics);
+    statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace: options.leaseNamespace ?? credentials.namespace, controllerName: options.controllerName }, log, metrics);
     const programmed = programmer.programmed;
     if (programmed !== undefined) statusSync.planned(programmed);
     const sync = statusSync;
@@ -64,7 +64,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     describe: () => (current === undefined ? [] : describePlan(current)),
   });
   if (admin !== undefined) log.info("admin endpoint", { url: `http://${admin.hostname}:${admin.port}/` });
-  log.info("ready", { mode: options.kubeconfig === undefined ? "files" : "cluster", ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
+  log.info("ready", { mode: options.kubeconfig === undefined ? "files" : "cluster", controller: options.controllerName, ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

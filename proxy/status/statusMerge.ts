@@ -1,9 +1,10 @@
 // Desired status objects from the Plan and the live object's current status. Pure.
 // lastTransitionTime only moves when a condition's status changes, so recomputing
 // an unchanged Plan yields an identical status and no write. In a route's
-// status.parents only entries with Courier's controllerName are touched; other
-// controllers' entries keep their content and their place.
-import { COURIER_CONTROLLER_NAME, GATEWAY_API_GROUP } from "../../contract/index.ts";
+// status.parents only entries with this Courier's controllerName (--controller-name)
+// are touched; other controllers' entries, a second Courier's included, keep their
+// content and their place.
+import { GATEWAY_API_GROUP } from "../../contract/index.ts";
 import type { Condition, GatewayClassStatusPlan, GatewayStatusPlan, ParentRefPlan, RouteStatusPlan } from "../model/plan.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -84,11 +85,11 @@ function parentRefJson(ref: ParentRefPlan): JsonObject {
 }
 
 /**
- * status.parents for a route: ours replaced in place or appended, ours that the Plan
- * no longer has removed, everyone else's left exactly as they were. `plan` undefined
- * means the route has no parent of ours any more.
+ * status.parents for a route: ours (entries with `controllerName`) replaced in place
+ * or appended, ours that the Plan no longer has removed, everyone else's left exactly
+ * as they were. `plan` undefined means the route has no parent of ours any more.
  */
-export function mergedRouteStatus(existing: unknown, routeNamespace: string, plan: RouteStatusPlan | undefined, now: string): JsonObject {
+export function mergedRouteStatus(existing: unknown, routeNamespace: string, plan: RouteStatusPlan | undefined, now: string, controllerName: string): JsonObject {
   const status = isObject(existing) ? existing : {};
   const desired = new Map((plan?.parents ?? []).map((p) => [parentKey(p.parentRef, routeNamespace), p]));
   const parents: Json[] = [];
@@ -96,10 +97,10 @@ export function mergedRouteStatus(existing: unknown, routeNamespace: string, pla
   const entry = (key: string, old: JsonObject | undefined): JsonObject => {
     const p = desired.get(key)!;
     placed.add(key);
-    return { parentRef: parentRefJson(p.parentRef), controllerName: COURIER_CONTROLLER_NAME, conditions: mergeConditions(old?.conditions, p.conditions, now) as unknown as Json[] };
+    return { parentRef: parentRefJson(p.parentRef), controllerName, conditions: mergeConditions(old?.conditions, p.conditions, now) as unknown as Json[] };
   };
   for (const old of list(status.parents)) {
-    if (old.controllerName !== COURIER_CONTROLLER_NAME) {
+    if (old.controllerName !== controllerName) {
       parents.push(old);
       continue;
     }

@@ -26,6 +26,8 @@ export class StatusWriter {
   constructor(
     private readonly client: KubeClient,
     private readonly resources: StatusResources,
+    /** This Courier's controllerName: the route status.parents entries it owns. */
+    private readonly controllerName: string,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
@@ -61,7 +63,7 @@ export class StatusWriter {
     // Every live route: those the Plan no longer gives a parent of ours lose our entries.
     for (const [key, object] of live.tlsRoutes) {
       const namespace = object.metadata?.namespace ?? "";
-      await write(this.resources.tlsRoutes, object, mergedRouteStatus(object.status, namespace, planned.get(key), now));
+      await write(this.resources.tlsRoutes, object, mergedRouteStatus(object.status, namespace, planned.get(key), now, this.controllerName));
     }
     return writes;
   }

@@ -1,7 +1,6 @@
 // Which GatewayClasses are Courier's, and their status.
 
 import { ClassReason, ConditionType, condition } from "./conditions.ts";
-import { COURIER_CONTROLLER_NAME } from "../../contract/index.ts";
 import type { Condition, GatewayClassStatusPlan } from "../model/plan.ts";
 import type { GatewayApiBundle, GatewayClass } from "../model/snapshot.ts";
 
@@ -12,8 +11,9 @@ import type { GatewayApiBundle, GatewayClass } from "../model/snapshot.ts";
  */
 export const SUPPORTED_FEATURES: readonly string[] = ["Gateway", "ReferenceGrant", "TLSRoute"];
 
-export function isOurClass(gatewayClass: GatewayClass): boolean {
-  return gatewayClass.controllerName === COURIER_CONTROLLER_NAME;
+/** Whether the class names this Courier (its --controller-name) as its controller. */
+export function isOurClass(gatewayClass: GatewayClass, controllerName: string): boolean {
+  return gatewayClass.controllerName === controllerName;
 }
 
 export interface ClassVerdict {

@@ -37,6 +37,11 @@ export interface GatewayAddresses {
 }
 
 export interface TranslateOptions {
+  /**
+   * The controllerName this Courier answers to (--controller-name): only classes
+   * with it are served, and route status entries carry it. Default: COURIER_CONTROLLER_NAME.
+   */
+  readonly controllerName?: string;
   /** Added to every listener port when binding (run unprivileged: 443 -> 8443). Status keeps spec ports. */
   readonly portOffset?: number;
   /** Per Gateway, keyed "namespace/name": plain data, so the Plan depends on its inputs only. */
@@ -76,14 +81,14 @@ function gatewayParametersProblem(gateway: Gateway): string | undefined {
 type ClassVerdict = { readonly accepted: boolean; readonly message: string };
 
 /** The verdict on a Gateway's class, or undefined when the Gateway is not Courier's. */
-function ourClassVerdict(gateway: Gateway, index: SnapshotIndex, options: Pick<TranslateOptions, "assumeClassesOurs">): ClassVerdict | undefined {
+function ourClassVerdict(gateway: Gateway, index: SnapshotIndex, options: Pick<TranslateOptions, "assumeClassesOurs" | "controllerName">): ClassVerdict | undefined {
   const gatewayClass = index.gatewayClasses.get(gateway.gatewayClassName);
-  if (gatewayClass !== undefined) return isOurClass(gatewayClass) ? classVerdict(gatewayClass) : undefined;
+  if (gatewayClass !== undefined) return isOurClass(gatewayClass, options.controllerName ?? COURIER_CONTROLLER_NAME) ? classVerdict(gatewayClass) : undefined;
   return options.assumeClassesOurs === true ? { accepted: true, message: "assumed" } : undefined;
 }
 
 /** The Gateways translate() serves: those of Courier's classes, sorted by key. */
-export function ourGateways(snapshot: Snapshot, options: Pick<TranslateOptions, "assumeClassesOurs"> = {}): Gateway[] {
+export function ourGateways(snapshot: Snapshot, options: Pick<TranslateOptions, "assumeClassesOurs" | "controllerName"> = {}): Gateway[] {
   const index = indexSnapshot(snapshot);
   return byKey(snapshot.gateways).filter((gateway) => ourClassVerdict(gateway, index, options) !== undefined);
 }
@@ -199,13 +204,13 @@ function evaluateRoute(route: TLSRoute, context: RouteContext): EvaluatedRoute {
  * Gateway API gives losers of a tie no other condition), but its Accepted message
  * names every hostname it does not serve and who does.
  */
-function routeStatus(evaluated: EvaluatedRoute, shadowNotes: readonly string[]): RouteStatusPlan {
+function routeStatus(evaluated: EvaluatedRoute, shadowNotes: readonly string[], controllerName: string): RouteStatusPlan {
   const { route } = evaluated;
   const generation = route.meta.generation;
   const notes = [...shadowNotes, ...evaluated.settingsProblems.map((problem) => `ignored annotation ${problem}`)];
   const parents: RouteParentStatusPlan[] = evaluated.parents.map(({ ref, verdict }) => ({
     parentRef: parentRefPlan(ref),
-    controllerName: COURIER_CONTROLLER_NAME,
+    controllerName,
     conditions: [
       condition(
         ConditionType.Accepted,
@@ -224,10 +229,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
   const index = indexSnapshot(snapshot);
   const warnings: string[] = [];
   const portOffset = options.portOffset ?? 0;
+  const controllerName = options.controllerName ?? COURIER_CONTROLLER_NAME;
   const decided = (gateway: Gateway) => options.gatewayAddresses?.get(keyOf(gateway.meta));
 
   const gatewayClasses = [...snapshot.gatewayClasses]
-    .filter(isOurClass)
+    .filter((gatewayClass) => isOurClass(gatewayClass, controllerName))
     .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0))
     .map((gatewayClass) => gatewayClassStatus(gatewayClass, snapshot.gatewayApiBundle));
 
@@ -280,7 +286,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}): P
     warnings.push(`TLSRoute ${shadow.routeKey}: ${note}`);
   }
 
-  const routes = evaluatedRoutes.map((evaluated) => routeStatus(evaluated, shadowNotes.get(keyOf(evaluated.route.meta)) ?? []));
+  const routes = evaluatedRoutes.map((evaluated) => routeStatus(evaluated, shadowNotes.get(keyOf(evaluated.route.meta)) ?? [], controllerName));
 
   const gateways = served.map((entry) =>
     gatewayStatus(

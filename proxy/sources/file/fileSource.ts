@@ -1,6 +1,8 @@
 // File mode: the manifests directory plus the local endpoints file are the whole
 // configuration. Both are watched; a change that does not load cleanly is reported
-// (file, object, field) and the last good Snapshot stays the current one.
+// (file, object, field) and the last good Snapshot stays the current one. Manifests
+// are loaded strictly: an object its CRD schema refuses (unknown field, wrong type,
+// value out of range) is left out and routes nothing; the others load.
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
@@ -29,7 +31,9 @@ export async function loadFileSnapshot(options: FileSourceOptions): Promise<Load
   let objects: SourcedObject[] = [];
   try {
     const manifests = await readManifestDir(options.manifests);
-    objects = [...manifests.objects];
+    // Manifests are checked against their CRD schemas as kubectl would check them;
+    // the endpoints file's objects are Courier's own, checked by endpointsFile.ts.
+    objects = manifests.objects.map((entry) => ({ ...entry, strict: true }));
     errors.push(...manifests.errors);
   } catch (error) {
     errors.push(`${options.manifests}: cannot read the manifests directory: ${(error as Error).message}`);

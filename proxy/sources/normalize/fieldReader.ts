@@ -120,7 +120,8 @@ export function stringListField(owner: JsonRecord, key: string, path: string): r
   });
 }
 
-function describe(value: unknown): string {
+/** A value as an error message quotes it: a short string, a number, "a list", "an object". */
+export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

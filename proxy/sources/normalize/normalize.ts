@@ -1,7 +1,8 @@
 // Raw Kubernetes objects (parsed YAML or JSON, untrusted) -> an immutable Snapshot
 // plus one error per refused object. Pure: no I/O; the caller reads the files or the
-// watch streams. Objects of kinds Courier does not watch (Deployments in the same
-// file, Istio's networking.istio.io Gateway, ...) are skipped without a word.
+// watch streams (strict loading reads the schemas shipped beside it once, on first
+// use). Objects of kinds Courier does not watch (Deployments in the same file,
+// Istio's networking.istio.io Gateway, ...) are skipped without a word.
 
 import { FieldError, isRecord, type JsonRecord } from "./fieldReader.ts";
 import { rawIdentity, readObjectMeta } from "./objectMeta.ts";
@@ -12,6 +13,7 @@ import {
   normalizeTLSRoute,
 } from "./normalizeGatewayApi.ts";
 import { normalizeEndpointSlice, normalizeNamespace, normalizeService, normalizeServiceImport } from "./normalizeCore.ts";
+import { schemaProblems } from "./schemaValidation.ts";
 import {
   APIEXTENSIONS_API_GROUP,
   BUNDLE_VERSION_ANNOTATION,
@@ -50,6 +52,12 @@ export interface ObjectError {
 export interface SourcedObject {
   readonly object: unknown;
   readonly source?: string;
+  /**
+   * Check the object against its CRD schema first, as `kubectl apply` would (file
+   * mode's manifests): unknown fields, wrong types and out-of-range values refuse it.
+   * Cluster mode leaves this off: the API server has validated every object.
+   */
+  readonly strict?: boolean;
 }
 
 export type NormalizedObject =
@@ -132,13 +140,24 @@ function dispatch(object: JsonRecord, kind: string, group: string, apiVersion: s
   return undefined;
 }
 
+/**
+ * Strict loading of one object Courier reads: every field its CRD schema refuses,
+ * each as an error naming the field ([] when it conforms or no CRD covers its kind:
+ * core kinds keep normalize's own checks of the fields Courier reads).
+ */
+export function strictObjectErrors(object: unknown, source?: string): ObjectError[] {
+  if (!isRecord(object)) return [];
+  const identity = rawIdentity(object);
+  return (schemaProblems(object) ?? []).map((problem) => ({ kind: identity.kind, namespace: identity.namespace, name: identity.name, source, path: problem.path, message: problem.message }));
+}
+
 /** Expands `kind: List` (kubectl get -o yaml) into its items; anything else is itself. */
 function flatten(objects: readonly SourcedObject[]): SourcedObject[] {
   const result: SourcedObject[] = [];
   for (const entry of objects) {
     const object = entry.object;
     if (isRecord(object) && typeof object["kind"] === "string" && object["kind"].endsWith("List") && Array.isArray(object["items"])) {
-      for (const item of object["items"]) result.push({ object: item, source: entry.source });
+      for (const item of object["items"]) result.push({ object: item, source: entry.source, strict: entry.strict });
     } else if (object !== null && object !== undefined) {
       // Empty YAML documents (a trailing "---") parse to null: not an error.
       result.push(entry);
@@ -221,7 +240,8 @@ export function assembleSnapshot(objects: Iterable<NormalizedObject>): Snapshot 
 
 /**
  * Normalizes a batch into one Snapshot. When the same object appears twice, the
- * later one is kept and the earlier reported.
+ * later one is kept and the earlier reported. An object marked strict that its CRD
+ * schema refuses is left out with one error per refused field.
  */
 export function normalizeObjects(objects: readonly SourcedObject[]): {
   readonly snapshot: Snapshot;
@@ -229,9 +249,15 @@ export function normalizeObjects(objects: readonly SourcedObject[]): {
 } {
   const errors: ObjectError[] = [];
   const byKey = new Map<string, { readonly normalized: NormalizedObject; readonly source?: string }>();
-  for (const { object, source } of flatten(objects)) {
+  for (const { object, source, strict } of flatten(objects)) {
     const result = normalizeObject(object, source);
     if (result.status === "ignored") continue;
+    // Only kinds Courier reads are checked: a Deployment in the same file is not its business.
+    const refused = strict === true ? strictObjectErrors(object, source) : [];
+    if (refused.length > 0) {
+      errors.push(...refused);
+      continue;
+    }
     if (result.status === "invalid") {
       errors.push(result.error);
       continue;

@@ -23,7 +23,7 @@ describe("route status.parents", () => {
   const staleOurs = { parentRef: { name: "old-gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [] };
 
   test("other controllers' entries keep their content and their place; our stale ones go", () => {
-    const status = mergedRouteStatus({ parents: [staleOurs, theirs] }, "apps", plan, "2026-11-26T08:00:00Z");
+    const status = mergedRouteStatus({ parents: [staleOurs, theirs] }, "apps", plan, "2026-11-26T08:00:00Z", COURIER_CONTROLLER_NAME);
     expect(status.parents).toEqual([
       theirs,
       { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [{ ...accepted("True"), lastTransitionTime: "2026-11-26T08:00:00Z" }] },
@@ -32,17 +32,17 @@ describe("route status.parents", () => {
 
   test("our entry is replaced in place, matching a parentRef written with or without defaults", () => {
     const ours = { parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "apps", name: "gw" }, controllerName: COURIER_CONTROLLER_NAME, conditions: [] };
-    const status = mergedRouteStatus({ parents: [ours, theirs] }, "apps", plan, "t");
+    const status = mergedRouteStatus({ parents: [ours, theirs] }, "apps", plan, "t", COURIER_CONTROLLER_NAME);
     expect((status.parents as { controllerName: string }[]).map((p) => p.controllerName)).toEqual([COURIER_CONTROLLER_NAME, "example.com/other"]);
   });
 
   test("a route without a parent of ours loses only our entries", () => {
-    expect(mergedRouteStatus({ parents: [staleOurs, theirs] }, "apps", undefined, "t")).toEqual({ parents: [theirs] });
+    expect(mergedRouteStatus({ parents: [staleOurs, theirs] }, "apps", undefined, "t", COURIER_CONTROLLER_NAME)).toEqual({ parents: [theirs] });
   });
 
   test("recomputing an unchanged plan over the written status needs no write", () => {
-    const first = mergedRouteStatus({ parents: [theirs] }, "apps", plan, "2026-11-26T08:00:00Z");
-    const again = mergedRouteStatus(first, "apps", plan, "2026-11-26T09:00:00Z");
+    const first = mergedRouteStatus({ parents: [theirs] }, "apps", plan, "2026-11-26T08:00:00Z", COURIER_CONTROLLER_NAME);
+    const again = mergedRouteStatus(first, "apps", plan, "2026-11-26T09:00:00Z", COURIER_CONTROLLER_NAME);
     expect(statusUpToDate(first, again)).toBe(true);
   });
 });
