@@ -35,9 +35,14 @@ export interface PassthroughGatewayClassProps {
    */
   readonly description?: string;
   /**
-   * Argo CD sync wave. A GatewayClass must exist before the Gateways that name it,
-   * so it goes in an early wave.
-   * @default -1
+   * Argo CD sync wave (the `argocd.argoproj.io/sync-wave` annotation). Unset, the
+   * class is in wave 0 with the proxy's Deployment and the Gateways. Argo CD applies
+   * a wave only once every object of the earlier waves is Healthy, and it shows a
+   * GatewayClass Healthy only once the controller has set `Accepted=True`, which
+   * needs the proxy running: a wave earlier than the Deployment's stalls a first
+   * install for good. A wave later than the Gateways' leaves them unprogrammed
+   * until the class arrives, so they hold up any wave after theirs.
+   * @default none (wave 0)
    */
   readonly syncWave?: number;
 }
@@ -66,7 +71,7 @@ export class PassthroughGatewayClass extends Construct implements IGatewayClass 
     this.apiObject = new GatewayClass(this, "Resource", {
       metadata: {
         name: this.name,
-        annotations: { [ARGOCD_SYNC_WAVE_ANNOTATION]: String(props.syncWave ?? -1) },
+        ...(props.syncWave === undefined ? {} : { annotations: { [ARGOCD_SYNC_WAVE_ANNOTATION]: String(props.syncWave) } }),
       },
       spec: {
         controllerName: this.controllerName,
@@ -78,6 +83,10 @@ export class PassthroughGatewayClass extends Construct implements IGatewayClass 
         const errors: string[] = [];
         const problem = checkObjectName("metadata.name", this.name);
         if (problem !== undefined) errors.push(problem);
+        if (props.syncWave !== undefined && !Number.isSafeInteger(props.syncWave)) {
+          // Argo CD reads the annotation with strconv.Atoi and takes wave 0 for anything else.
+          errors.push(invalid("metadata.annotations", `the sync wave ${props.syncWave} is not an integer`, "pass a whole number or leave syncWave unset"));
+        }
         if (this.description.length > MAX_DESCRIPTION) {
           errors.push(invalid("spec.description", `the description is ${this.description.length} characters long`, `shorten it to at most ${MAX_DESCRIPTION} characters`));
         }

@@ -13,7 +13,8 @@ import (
 // managedControllers are the kube-controller-manager controllers a cluster
 // with workloads needs: Deployments make ReplicaSets make Pods, ready Pods
 // become EndpointSlices, namespaces and owned objects are really deleted, and
-// every namespace gets its "default" ServiceAccount and root CA ConfigMap.
+// every namespace gets its "default" ServiceAccount and root CA ConfigMap, and
+// PodDisruptionBudgets get their status (Argo CD judges a PDB by its conditions).
 // Node lifecycle, IPAM, volumes, jobs and the rest stay off: nothing here uses them.
 var managedControllers = []string{
 	"deployment-controller",
@@ -25,6 +26,7 @@ var managedControllers = []string{
 	"serviceaccount-token-controller",
 	"root-ca-certificate-publisher-controller",
 	"pod-garbage-collector-controller",
+	"disruption-controller",
 }
 
 // runControllerManager runs kube-controller-manager in the foreground against

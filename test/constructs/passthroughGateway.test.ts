@@ -64,7 +64,9 @@ describe("PassthroughGateway output", () => {
     expect((other.spec as { gatewayClassName: string }).gatewayClassName).toBe("shared");
     const cls = find(objects, "GatewayClass", "courier-internal");
     expect(cls.spec).toMatchObject({ controllerName: "courier.dev/gateway-controller" });
-    expect(cls.metadata.annotations).toEqual({ "argocd.argoproj.io/sync-wave": "-1" });
+    // No sync wave: wave 0 with the proxy's Deployment (an earlier one stalls Argo CD's
+    // first install: the class is Healthy only once the running proxy accepts it).
+    expect(cls.metadata.annotations).toBeUndefined();
   });
 
   test("fromGatewayName refers without creating anything", () => {
@@ -135,5 +137,13 @@ describe("PassthroughGatewayClass validation", () => {
       "[test/cls] spec.description: the description is 65 characters long. Fix: shorten it to at most 64 characters",
     );
     expect(synthErrors((c) => void new PassthroughGatewayClass(c, "cls"))).toBe("");
+  });
+
+  test("a sync wave, when given, is an annotation with a whole number", () => {
+    const cls = find(synth((chart) => void new PassthroughGatewayClass(chart, "cls", { syncWave: 1 })), "GatewayClass", "courier");
+    expect(cls.metadata.annotations).toEqual({ "argocd.argoproj.io/sync-wave": "1" });
+    expect(synthErrors((c) => void new PassthroughGatewayClass(c, "cls", { syncWave: 0.5 }))).toContain(
+      "[test/cls] metadata.annotations: the sync wave 0.5 is not an integer. Fix: pass a whole number or leave syncWave unset",
+    );
   });
 });
