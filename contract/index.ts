@@ -4,4 +4,5 @@ export * from "./durations.js";
 export * from "./hostnameMatching.js";
 export * from "./hostnames.js";
 export * from "./limits.js";
+export * from "./metrics.js";
 export * from "./names.js";

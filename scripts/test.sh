@@ -1,6 +1,8 @@
 #!/bin/sh
-# `npm test`: installs what the suites need, type-checks, runs every suite.
+# `npm test`: installs what the suites need, type-checks, runs every suite. Besides
+# the peers the tests talk to: promtool (Debian's prometheus) checks the alert rules,
+# headless Chromium renders the admin page.
 set -e
 cd "$(dirname "$0")/.."
-sh scripts/ensure.sh openssl postgresql postgresql-client redis-server redis-tools runc
+sh scripts/ensure.sh openssl postgresql postgresql-client redis-server redis-tools runc prometheus chromium
 exec node_modules/.bin/bun scripts/runTests.ts "$@"

@@ -26,12 +26,23 @@ import {
 } from "cdk8s-plus-33";
 import { Construct } from "constructs";
 import { DEFAULT_COURIER_IMAGE, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
+import { addMonitoring, type CourierMonitoringOptions } from "./courierMonitoring.js";
 import { createProxyRbac } from "./courierRbac.js";
 import { PassthroughGateway } from "./passthroughGateway.js";
 import { PassthroughGatewayClass, type PassthroughGatewayClassProps } from "./passthroughGatewayClass.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName } from "./validation/names.js";
 import { checkPort } from "./validation/numbers.js";
+
+/** The pod's termination grace period: the preStop delay, then draining connections. */
+const TERMINATION_GRACE_SECONDS = 60;
+/** The container port of /healthz, /readyz and /metrics. */
+const PROBE_PORT_NAME = "probe";
+
+const DEFAULT_RESOURCES: ContainerResources = {
+  cpu: { request: Cpu.millis(100) },
+  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
+};
 
 /** A Service's `externalTrafficPolicy`. */
 export enum ExternalTrafficPolicy {
@@ -85,10 +96,34 @@ export interface CourierProxyProps {
    */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
   /**
-   * Port of the admin endpoints: /readyz, /healthz and /metrics.
+   * Port of the admin endpoint (status page, /metrics, /healthz, /readyz). It listens on
+   * 127.0.0.1 inside the pod, since the page lists endpoint addresses and clients:
+   * `kubectl port-forward deploy/courier 9090` reaches it.
    * @default 9090
    */
   readonly adminPort?: number;
+  /**
+   * Port of the probe endpoint on the pod's address: /healthz and /readyz for the
+   * kubelet, /metrics for Prometheus (no page, no endpoint addresses).
+   * @default 9091
+   */
+  readonly probePort?: number;
+  /**
+   * How long a terminating pod keeps serving before the proxy is told to stop (a
+   * `preStop` sleep), so that Services and load balancers drop it first and no new
+   * connection is refused during a rollout. Then SIGTERM makes /readyz fail and open
+   * connections drain. Duration.seconds(0) leaves the preStop out.
+   * @default 10 seconds
+   */
+  readonly preStopDelay?: Duration;
+  /**
+   * Prometheus and Grafana objects: a PodMonitor, a PrometheusRule with Courier's
+   * alerts, a ConfigMap with its Grafana dashboard. The PodMonitor and PrometheusRule
+   * need the Prometheus Operator's CRDs; `scope` can put the objects in a chart of
+   * their own.
+   * @default none
+   */
+  readonly monitoring?: CourierMonitoringOptions;
   /**
    * Resource requests and limits. The defaults fit a proxy that moves bytes without
    * decrypting them: a small CPU request, no CPU limit (throttling adds latency to
@@ -110,8 +145,10 @@ export class CourierProxy extends Construct {
   public readonly name: string;
   /** Namespace the proxy runs in. */
   public readonly namespace: string;
-  /** Port of /readyz, /healthz and /metrics. */
+  /** Port of the admin endpoint (127.0.0.1 in the pod): status page, /metrics, /healthz, /readyz. */
   public readonly adminPort: number;
+  /** Port of /healthz, /readyz and /metrics on the pod's address. */
+  public readonly probePort: number;
   /** The proxy's Deployment. */
   public readonly deployment: Deployment;
   /** The Service clients connect to. */
@@ -124,13 +161,16 @@ export class CourierProxy extends Construct {
   public readonly gatewayClass?: PassthroughGatewayClass;
   private readonly listenerPorts: number[] = [];
   private readonly replicas: number;
+  private readonly preStopSeconds: number;
 
   public constructor(scope: Construct, id: string, props: CourierProxyProps = {}) {
     super(scope, id);
     this.name = props.name ?? "courier";
     this.namespace = props.namespace ?? "courier-system";
     this.adminPort = props.adminPort ?? 9090;
+    this.probePort = props.probePort ?? 9091;
     this.replicas = props.replicas ?? 2;
+    this.preStopSeconds = (props.preStopDelay ?? Duration.seconds(10)).toSeconds();
     const labels = { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": this.name };
     const metadata = { name: this.name, namespace: this.namespace, labels };
 
@@ -150,7 +190,7 @@ export class CourierProxy extends Construct {
       // Own labels instead of cdk8s-plus's generated selector, so the selector
       // (immutable on a Deployment) never changes when the construct tree does.
       select: false,
-      podMetadata: { labels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(this.adminPort), "prometheus.io/path": "/metrics" } },
+      podMetadata: { labels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(this.probePort), "prometheus.io/path": "/metrics" } },
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: true,
       securityContext: {
@@ -162,8 +202,9 @@ export class CourierProxy extends Construct {
         // "safe" sysctl since Kubernetes 1.22.
         sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
       },
-      // Connections are long-lived; give them time to finish on rollout.
-      terminationGracePeriod: Duration.seconds(60),
+      // Connections are long-lived; give them time to finish on rollout (the preStop
+      // delay counts against this too).
+      terminationGracePeriod: Duration.seconds(TERMINATION_GRACE_SECONDS),
       volumes: [],
     });
     this.deployment.select(LabelSelector.of({ labels }));
@@ -184,19 +225,17 @@ export class CourierProxy extends Construct {
       imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
       // In-cluster configuration comes from the mounted ServiceAccount token.
       command: ["courier", "serve"],
-      // Gateways report the addresses clients reach this proxy's Service at.
-      args: ["--address-service", `${this.namespace}/${this.name}`],
-      ports: [{ name: "admin", number: this.adminPort, protocol: Protocol.TCP }],
+      // Gateways report the addresses clients reach this proxy's Service at. The admin
+      // page stays on loopback; kubelet and Prometheus use the probe port.
+      args: ["--address-service", `${this.namespace}/${this.name}`, "--admin", `127.0.0.1:${this.adminPort}`, "--probe-address", `0.0.0.0:${this.probePort}`],
+      ports: [{ name: PROBE_PORT_NAME, number: this.probePort, protocol: Protocol.TCP }],
       envVariables: {
         POD_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),
         POD_NAMESPACE: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAMESPACE),
       },
-      readiness: Probe.fromHttpGet("/readyz", { port: this.adminPort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
-      liveness: Probe.fromHttpGet("/healthz", { port: this.adminPort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-      resources: props.resources ?? {
-        cpu: { request: Cpu.millis(100) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
-      },
+      readiness: Probe.fromHttpGet("/readyz", { port: this.probePort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
+      liveness: Probe.fromHttpGet("/healthz", { port: this.probePort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+      resources: props.resources ?? DEFAULT_RESOURCES,
       securityContext: {
         ensureNonRoot: true,
         user: 65532,
@@ -209,6 +248,12 @@ export class CourierProxy extends Construct {
       },
       volumeMounts: [{ path: "/tmp", volume: tmp }],
     });
+
+    // The image has no shell, so the wait is the kubelet's own sleep handler
+    // (lifecycle.preStop.sleep, GA in Kubernetes 1.32), which cdk8s-plus does not model.
+    if (this.preStopSeconds > 0) {
+      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add("/spec/template/spec/containers/0/lifecycle", { preStop: { sleep: { seconds: this.preStopSeconds } } }));
+    }
 
     this.service = new Service(this, "Service", {
       metadata,
@@ -232,6 +277,10 @@ export class CourierProxy extends Construct {
     });
 
     for (const port of props.listenerPorts ?? [443]) this.addListenerPort(port);
+    if (props.monitoring !== undefined) {
+      const memoryLimit = (props.resources ?? DEFAULT_RESOURCES).memory?.limit;
+      addMonitoring(this, { name: this.name, namespace: this.namespace, podLabels: labels, metricsPortName: PROBE_PORT_NAME, memoryLimitBytes: memoryLimit === undefined ? undefined : memoryLimit.toKibibytes() * 1024 }, props.monitoring);
+    }
     this.node.addValidation({ validate: () => this.validateProxy() });
   }
 
@@ -240,7 +289,7 @@ export class CourierProxy extends Construct {
     if (this.listenerPorts.includes(port)) return;
     this.listenerPorts.push(port);
     // Reported by validation with a fix; cdk8s-plus would throw a vaguer error here.
-    if (port === this.adminPort) return;
+    if (port === this.adminPort || port === this.probePort) return;
     const name = `tls-${port}`;
     this.deployment.containers[0]?.addPort({ name, number: port, protocol: Protocol.TCP });
     this.service.bind(port, { name, targetPort: port, protocol: Protocol.TCP });
@@ -253,6 +302,11 @@ export class CourierProxy extends Construct {
     };
     push(checkLabelName("namespace", this.namespace));
     push(checkPort("adminPort", this.adminPort));
+    push(checkPort("probePort", this.probePort));
+    if (this.probePort === this.adminPort) errors.push(invalid("probePort", `port ${this.probePort} is also the admin port`, "pick different adminPort and probePort"));
+    if (!Number.isInteger(this.preStopSeconds) || this.preStopSeconds < 0 || this.preStopSeconds >= TERMINATION_GRACE_SECONDS) {
+      errors.push(invalid("preStopDelay", `${this.preStopSeconds} s does not fit the pod's ${TERMINATION_GRACE_SECONDS} s termination grace period with time left to drain`, `use whole seconds from 0 to ${TERMINATION_GRACE_SECONDS - 1}`));
+    }
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {
       errors.push(invalid("replicas", `${this.replicas} replicas would run no proxy`, "use at least 1 (2 or more to survive a node drain)"));
     }
@@ -275,6 +329,9 @@ export class CourierProxy extends Construct {
       push(checkPort(`listenerPorts[${i}]`, port));
       if (port === this.adminPort) {
         errors.push(invalid(`listenerPorts[${i}]`, `port ${port} is also the admin port`, "pick another adminPort or listener port"));
+      }
+      if (port === this.probePort) {
+        errors.push(invalid(`listenerPorts[${i}]`, `port ${port} is also the probe port`, "pick another probePort or listener port"));
       }
     }
     return errors;

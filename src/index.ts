@@ -3,6 +3,7 @@ export * from "./constants.js";
 export * from "./allowedRoutes.js";
 export * from "./backend.js";
 export * from "./backendReferenceGrant.js";
+export * from "./courierMonitoring.js";
 export * from "./courierProxy.js";
 export * from "./passthroughGateway.js";
 export * from "./passthroughGatewayClass.js";

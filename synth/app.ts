@@ -1,7 +1,7 @@
 // Defines one chart per seed scenario; each becomes dist/<chart id>.k8s.yaml.
 // Every scenario uses hostnames of its own: the proxy's file mode loads all of dist/
 // into one SNI table per port.
-import type { App } from "cdk8s";
+import { Chart, type App } from "cdk8s";
 import { BasicChart } from "./charts/basic.js";
 import { CanaryChart } from "./charts/canary.js";
 import { CourierProxyChart } from "./charts/courierProxy.js";
@@ -15,6 +15,7 @@ import { RedisChart } from "./charts/redis.js";
 
 /** The chart ids, which are also the file names in dist/. */
 export const SCENARIOS = [
+  "courier-monitoring",
   "courier-proxy",
   "basic",
   "multi-hostname",
@@ -28,7 +29,10 @@ export const SCENARIOS = [
 ] as const;
 
 export function defineScenarios(app: App): void {
-  new CourierProxyChart(app, "courier-proxy");
+  // The proxy's PodMonitor, PrometheusRule and Grafana dashboard, in a file of their
+  // own: they need the Prometheus Operator's CRDs, which a cluster may not have.
+  const monitoring = new Chart(app, "courier-monitoring");
+  new CourierProxyChart(app, "courier-proxy", monitoring);
   new BasicChart(app, "basic");
   new MultiHostnameChart(app, "multi-hostname");
   new PostgresChart(app, "postgres");

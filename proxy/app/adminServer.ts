@@ -1,37 +1,50 @@
-// The admin HTTP endpoint: /healthz (the process runs), /readyz (a configuration is
-// loaded), /metrics (Prometheus text) and / (what is served, for a person).
+// The two HTTP endpoints of `courier serve`:
+// - admin (default 127.0.0.1:9090 in every mode): the status page, /metrics,
+//   /healthz, /readyz; it lists endpoint addresses and client connections, so it is
+//   on loopback unless configured, with an optional bearer token for remote access;
+// - probe (0.0.0.0:9091 in a pod): /healthz, /readyz and /metrics only, for kubelet
+//   and Prometheus, which reach the pod's address. Metrics name routes and backends
+//   (as Gateway API status does), never endpoint addresses or clients.
+// /readyz fails as soon as draining starts, so endpoints drop the pod before its
+// listeners close.
 import type { Server } from "bun";
+import { renderAdminPage, type AdminStatus } from "./adminPage.ts";
 import type { HostPort } from "./cli.ts";
-import { setTrafficGauges } from "../dataplane/connectionMetrics.ts";
-import type { DataPlane } from "../dataplane/dataPlane.ts";
+import { startEndpoint, type Route } from "./httpEndpoint.ts";
 import type { Metrics } from "../lib/metrics.ts";
 
 export interface AdminView {
+  /** A configuration is loaded. */
   readonly ready: () => boolean;
-  readonly describe: () => readonly string[];
+  /** SIGTERM was received: connections are draining. */
+  readonly draining: () => boolean;
+  readonly status: () => AdminStatus;
 }
 
-export function startAdminServer(address: HostPort, metrics: Metrics, dataPlane: DataPlane, view: AdminView): Server<undefined> {
-  return Bun.serve({
-    hostname: address.host,
-    port: address.port,
-    fetch(request) {
-      const path = new URL(request.url).pathname;
-      switch (path) {
-        case "/healthz":
-          return new Response("ok\n");
-        case "/readyz":
-          return view.ready() ? new Response("ok\n") : new Response("no configuration loaded yet\n", { status: 503 });
-        case "/metrics": {
-          const { stats } = dataPlane.ctx;
-          setTrafficGauges(metrics, dataPlane.activeConnections, stats.bytesUp, stats.bytesDown);
-          return new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
-        }
-        case "/":
-          return new Response(`Courier\n\n${view.describe().join("\n")}\n\nopen connections: ${dataPlane.activeConnections}\n`);
-        default:
-          return new Response("not found\n", { status: 404 });
-      }
+function plain(status: number, body: string): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+function probeRoutes(metrics: Metrics, view: AdminView): Record<string, Route> {
+  return {
+    "/healthz": () => plain(200, "ok\n"),
+    "/readyz": () => (view.draining() ? plain(503, "draining\n") : view.ready() ? plain(200, "ok\n") : plain(503, "no configuration loaded yet\n")),
+    "/metrics": async () => new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } }),
+  };
+}
+
+export function startAdminServer(address: HostPort, tokenFile: string | undefined, metrics: Metrics, view: AdminView): Server<undefined> {
+  return startEndpoint({
+    name: "admin endpoint (--admin)",
+    address,
+    ...(tokenFile === undefined ? {} : { tokenFile }),
+    routes: {
+      ...probeRoutes(metrics, view),
+      "/": () => new Response(renderAdminPage(view.status()), { headers: { "content-type": "text/html; charset=utf-8" } }),
     },
   });
+}
+
+export function startProbeServer(address: HostPort, metrics: Metrics, view: AdminView): Server<undefined> {
+  return startEndpoint({ name: "probe endpoint (--probe-address)", address, routes: probeRoutes(metrics, view) });
 }

@@ -1,7 +1,8 @@
 // Command-line parsing for `courier serve`. Pure: argv in, options or an error out.
 import { controllerNameProblem, COURIER_CONTROLLER_NAME, DEFAULT_LIMITS, formatDuration, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES, parseDuration, type Limits } from "../../contract/index.ts";
+import { parseOptions, stringValue, type OptionSpec } from "./args.ts";
 import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
-import type { LogLevel } from "../lib/log.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../lib/log.ts";
 
 export interface HostPort {
   readonly host: string;
@@ -13,8 +14,12 @@ export interface ServeOptions {
   readonly manifests: string;
   /** File mode: the local endpoints file (optional: routes then have no endpoints). */
   readonly endpoints: string | undefined;
-  /** Cluster mode: a kubeconfig path, or "in-cluster" for the pod's service account. */
+  /** --kubeconfig as given: a path, or "in-cluster"; undefined = mode.ts looks for one (KUBECONFIG, ~/.kube/config, a pod). */
   readonly kubeconfig: string | undefined;
+  /** --context: the kubeconfig context to use; undefined = the (merged) current-context. */
+  readonly context: string | undefined;
+  /** Whether --manifests was given: file mode then, whatever kubeconfig exists (see mode.ts). */
+  readonly manifestsGiven: boolean;
   /** Cluster mode: what Gateways report in status.addresses (e.g. the load balancer's IP). */
   readonly gatewayAddresses: readonly string[];
   /** Cluster mode: give each Gateway without spec.addresses its own address from this range (bind and status). */
@@ -28,21 +33,37 @@ export interface ServeOptions {
   readonly portOffset: number;
   /** Bind address for Gateways that name none. */
   readonly listenAddress: string;
-  /** /healthz, /readyz, /metrics and the status page; undefined = off. */
+  /** The status page, /metrics, /healthz and /readyz; undefined = off. */
   readonly admin: HostPort | undefined;
+  /** A file holding the bearer token the admin endpoint requires; undefined = none. */
+  readonly adminTokenFile: string | undefined;
+  /** /healthz, /readyz and /metrics for kubelet and Prometheus; undefined = off. */
+  readonly probe: HostPort | undefined;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Access-log records per second; 0 = unlimited. */
+  readonly accessLogRate: number;
   readonly limits: Limits;
 }
 
-export const USAGE = `Usage:
-  courier serve [--manifests DIR] [--endpoints FILE] [options]   file mode (the default)
-  courier serve --kubeconfig FILE|in-cluster [options]            cluster mode
-  (in a pod, with neither --manifests nor --kubeconfig: cluster mode, in-cluster)
+/** Access-log records per second by default: far above a normal gateway's rate, far below a flood's. */
+export const DEFAULT_ACCESS_LOG_RATE = 1_000;
+const DEFAULT_ADMIN: HostPort = { host: "127.0.0.1", port: 9090 };
+/** In a pod: kubelet and Prometheus reach the pod's IP, so the probe port listens on every address. */
+const POD_PROBE: HostPort = { host: "0.0.0.0", port: 9091 };
+
+export const SERVE_USAGE = `Usage:
+  courier serve --manifests DIR [--endpoints FILE] [options]     file mode
+  courier serve [--kubeconfig FILE|in-cluster] [--context NAME] [options]   cluster mode
+  Without --manifests: cluster mode with --kubeconfig, else KUBECONFIG (files merged),
+  else ~/.kube/config, else a pod's service account; file mode on dist/ if none exists.
+  The first log line says which mode and why.
 
 Options:
   --manifests DIR          Gateway/TLSRoute manifests to serve (default: dist)
   --endpoints FILE         Service -> host:port list for file mode (YAML)
   --kubeconfig FILE        watch a cluster and write Gateway API status ("in-cluster" in a pod)
+  --context NAME           cluster mode: the kubeconfig context to use (default: current-context)
   --gateway-address ADDR   cluster mode: address(es) Gateways report, comma-separated
   --address-service NAMESPACE/NAME
                            cluster mode: Gateways report the addresses of this Service
@@ -57,8 +78,18 @@ Options:
                            independent Courier in one cluster takes another name
   --port-offset N          add N to every listener port (serve 443 as 8443 without root)
   --listen-address ADDR    bind address for Gateways without spec.addresses (default 0.0.0.0)
-  --admin ADDR:PORT|off    health, metrics and status page (default 127.0.0.1:9090; 0.0.0.0:9090 in a pod)
-  --log-level LEVEL        debug, info, warn or error (default info)
+  --admin ADDR:PORT|off    status page, /metrics, /healthz, /readyz (default ${DEFAULT_ADMIN.host}:${DEFAULT_ADMIN.port},
+                           in a pod too: reach it with kubectl port-forward)
+  --admin-token-file FILE  the admin endpoint requires "Authorization: Bearer <token>"
+                           with the token in FILE (for an --admin address others reach)
+  --probe-address ADDR:PORT|off
+                           /healthz, /readyz and /metrics only, for kubelet and Prometheus
+                           (default ${POD_PROBE.host}:${POD_PROBE.port} in a pod, off elsewhere)
+  --log-level LEVEL        ${LOG_LEVELS.join(", ")} (default info: one record per routed,
+                           closed and refused connection)
+  --log-format FORMAT      text (key=value) or json, one record per line (default text)
+  --access-log-rate N      access-log records per second at most, bursts of one second's
+                           worth; the rest are counted (default ${DEFAULT_ACCESS_LOG_RATE}; 0 = no limit)
   --max-hello-bytes N      largest ClientHello accepted, ${MIN_HELLO_BYTES}..${MAX_HELLO_BYTES_LIMIT} (default ${DEFAULT_LIMITS.maxHelloBytes})
   --hello-timeout DUR      time allowed for the ClientHello (default ${formatDuration(DEFAULT_LIMITS.helloTimeoutMs)})
   --connect-timeout DUR    time allowed to connect to an endpoint (default ${formatDuration(DEFAULT_LIMITS.connectTimeoutMs)})
@@ -67,35 +98,38 @@ Options:
   --keepalive DUR          TCP keepalive delay (default ${formatDuration(DEFAULT_LIMITS.keepAliveMs)}; 0 = off)
   --max-connections N      open connections per listener (default ${DEFAULT_LIMITS.maxConnectionsPerListener})
   --drain-timeout DUR      on SIGTERM, wait this long for connections (default ${formatDuration(DEFAULT_LIMITS.drainTimeoutMs)}; 0 = do not wait)
+  -h, --help               this help
   DUR is a Go duration in whole milliseconds: 500ms, 90s, 1h30m.
 `;
 
+const VALUE_OPTIONS = [
+  "manifests", "endpoints", "kubeconfig", "context", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name",
+  "port-offset", "listen-address", "admin", "admin-token-file", "probe-address", "log-level", "log-format", "access-log-rate",
+  "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout",
+] as const;
+
+const SERVE_OPTIONS: OptionSpec = Object.fromEntries(VALUE_OPTIONS.map((name) => [name, { type: "string" }]));
+
 type Parsed = { readonly options: ServeOptions } | { readonly error: string };
 
-const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+/** "ADDR:PORT" or "[v6]:PORT" (brackets dropped), or "off"; an error message otherwise. */
+export function parseHostPort(flag: string, text: string): HostPort | undefined | { readonly error: string } {
+  if (text === "off") return undefined;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s[\]]+)):(\d{1,5})$/.exec(text);
+  if (match === null || Number(match[3]) > 65535) return { error: `--${flag} must be ADDR:PORT or off, not ${JSON.stringify(text)}` };
+  return { host: (match[1] ?? match[2])!, port: Number(match[3]) };
+}
 
 /** `env` decides the in-cluster defaults (KUBERNETES_SERVICE_HOST is set in every pod). */
 export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Parsed {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) return { error: `unexpected argument ${JSON.stringify(arg)}` };
-    const eq = arg.indexOf("=");
-    if (eq !== -1) {
-      values.set(arg.slice(2, eq), arg.slice(eq + 1));
-    } else {
-      const value = argv[i + 1];
-      if (value === undefined) return { error: `${arg} needs a value` };
-      values.set(arg.slice(2), value);
-      i++;
-    }
-  }
-  const known = new Set(["manifests", "endpoints", "kubeconfig", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name", "port-offset", "listen-address", "admin", "log-level", "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout"]);
-  for (const key of values.keys()) if (!known.has(key)) return { error: `unknown option --${key}` };
+  const parsed = parseOptions(argv, SERVE_OPTIONS);
+  if ("error" in parsed) return parsed;
+  const value = (key: (typeof VALUE_OPTIONS)[number]): string | undefined => stringValue(parsed, key);
+  const has = (key: (typeof VALUE_OPTIONS)[number]): boolean => value(key) !== undefined;
 
   const problems: string[] = [];
-  const integer = (key: string, fallback: number, min: number, max: number): number => {
-    const text = values.get(key);
+  const integer = (key: (typeof VALUE_OPTIONS)[number], fallback: number, min: number, max: number): number => {
+    const text = value(key);
     if (text === undefined) return fallback;
     const n = Number(text);
     if (!Number.isInteger(n) || n < min || n > max) problems.push(`--${key} must be an integer ${min}..${max}, not ${JSON.stringify(text)}`);
@@ -103,38 +137,47 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   };
   // 0 means off (see contract/durations.ts); `offAllowed` is false for the timeouts
   // that bound a connection's setup, which cannot be off (0 would refuse every connection).
-  const duration = (key: string, fallback: number, offAllowed: boolean): number => {
-    const text = values.get(key);
+  const duration = (key: (typeof VALUE_OPTIONS)[number], fallback: number, offAllowed: boolean): number => {
+    const text = value(key);
     if (text === undefined) return fallback;
-    const parsed = parseDuration(text);
-    if (!parsed.ok) problems.push(`--${key}: ${parsed.problem}; ${parsed.fix}`);
-    else if (parsed.ms === 0 && !offAllowed) problems.push(`--${key} cannot be 0 (off): give a positive duration`);
-    return parsed.ok ? parsed.ms : fallback;
+    const result = parseDuration(text);
+    if (!result.ok) problems.push(`--${key}: ${result.problem}; ${result.fix}`);
+    else if (result.ms === 0 && !offAllowed) problems.push(`--${key} cannot be 0 (off): give a positive duration`);
+    return result.ok ? result.ms : fallback;
+  };
+  const address = (key: "admin" | "probe-address", fallback: HostPort | undefined): HostPort | undefined => {
+    const text = value(key);
+    if (text === undefined) return fallback;
+    const result = parseHostPort(key, text);
+    if (result !== undefined && "error" in result) {
+      problems.push(result.error);
+      return fallback;
+    }
+    return result;
   };
 
-  const inPod = env.KUBERNETES_SERVICE_HOST !== undefined && !values.has("manifests") && !values.has("kubeconfig");
-  const kubeconfig = values.get("kubeconfig") ?? (inPod ? "in-cluster" : undefined);
-  let admin: HostPort | undefined = { host: inPod ? "0.0.0.0" : "127.0.0.1", port: 9090 };
-  const adminText = values.get("admin");
-  if (adminText === "off") admin = undefined;
-  else if (adminText !== undefined) {
-    const match = /^(.+):(\d+)$/.exec(adminText);
-    if (match === null || Number(match[2]) > 65535) problems.push(`--admin must be ADDR:PORT or off, not ${JSON.stringify(adminText)}`);
-    else admin = { host: match[1]!, port: Number(match[2]) };
+  const inPod = env.KUBERNETES_SERVICE_HOST !== undefined;
+  const kubeconfig = value("kubeconfig");
+  const admin = address("admin", DEFAULT_ADMIN);
+  const probe = address("probe-address", inPod ? POD_PROBE : undefined);
+  if (admin !== undefined && probe !== undefined && admin.port === probe.port && (admin.host === probe.host || admin.host === "0.0.0.0" || probe.host === "0.0.0.0")) {
+    problems.push(`--admin and --probe-address cannot share port ${admin.port}`);
   }
-  const rangeText = values.get("gateway-addresses-from");
+  const rangeText = value("gateway-addresses-from");
   const gatewayAddressRange = rangeText === undefined ? undefined : parseIpv4Range(rangeText);
   if (rangeText !== undefined && gatewayAddressRange === undefined) problems.push(`--gateway-addresses-from must be an IPv4 range FIRST-LAST, not ${JSON.stringify(rangeText)}`);
-  if (rangeText !== undefined && values.has("gateway-address")) problems.push("--gateway-addresses-from and --gateway-address exclude each other");
-  const serviceText = values.get("address-service");
+  if (rangeText !== undefined && has("gateway-address")) problems.push("--gateway-addresses-from and --gateway-address exclude each other");
+  const serviceText = value("address-service");
   const serviceMatch = serviceText === undefined ? null : /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(serviceText);
   if (serviceText !== undefined && serviceMatch === null) problems.push(`--address-service must be NAMESPACE/NAME, not ${JSON.stringify(serviceText)}`);
-  if (serviceText !== undefined && values.has("gateway-address")) problems.push("--address-service and --gateway-address exclude each other");
-  const controllerName = values.get("controller-name") ?? COURIER_CONTROLLER_NAME;
+  if (serviceText !== undefined && has("gateway-address")) problems.push("--address-service and --gateway-address exclude each other");
+  const controllerName = value("controller-name") ?? COURIER_CONTROLLER_NAME;
   const controllerProblem = controllerNameProblem(controllerName);
   if (controllerProblem !== undefined) problems.push(`--controller-name: ${controllerProblem}`);
-  const logLevel = (values.get("log-level") ?? "info") as LogLevel;
+  const logLevel = (value("log-level") ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  const logFormat = (value("log-format") ?? "text") as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`--log-format must be one of ${LOG_FORMATS.join(", ")}`);
 
   const limits: Limits = {
     maxHelloBytes: integer("max-hello-bytes", DEFAULT_LIMITS.maxHelloBytes, MIN_HELLO_BYTES, MAX_HELLO_BYTES_LIMIT),
@@ -147,18 +190,24 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     drainTimeoutMs: duration("drain-timeout", DEFAULT_LIMITS.drainTimeoutMs, true),
   };
   const options: ServeOptions = {
-    manifests: values.get("manifests") ?? "dist",
-    endpoints: values.get("endpoints"),
+    manifests: value("manifests") ?? "dist",
+    endpoints: value("endpoints"),
     kubeconfig,
-    gatewayAddresses: (values.get("gateway-address") ?? "").split(",").filter((a) => a !== ""),
+    context: value("context"),
+    manifestsGiven: has("manifests"),
+    gatewayAddresses: (value("gateway-address") ?? "").split(",").filter((a) => a !== ""),
     gatewayAddressRange,
     addressService: serviceMatch === null ? undefined : { namespace: serviceMatch[1]!, name: serviceMatch[2]! },
-    leaseNamespace: values.get("lease-namespace"),
+    leaseNamespace: value("lease-namespace"),
     controllerName,
     portOffset: integer("port-offset", 0, -65535, 65535),
-    listenAddress: values.get("listen-address") ?? "0.0.0.0",
+    listenAddress: value("listen-address") ?? "0.0.0.0",
     admin,
+    adminTokenFile: value("admin-token-file"),
+    probe,
     logLevel,
+    logFormat,
+    accessLogRate: integer("access-log-rate", DEFAULT_ACCESS_LOG_RATE, 0, 10_000_000),
     limits,
   };
   if (problems.length > 0) return { error: problems.join("\n") };

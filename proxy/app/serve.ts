@@ -1,14 +1,17 @@
 // `courier serve`: wires the pipeline together. A source (files, or a cluster)
 // hands over Snapshots; the planner turns each into a Plan; the Plan goes to the
-// data plane and, in a cluster, to the status sync. Plus the admin endpoint and
-// signal handling.
-import { startAdminServer } from "./adminServer.ts";
+// data plane and, in a cluster, to the status sync. Plus the admin and probe
+// endpoints, the metrics read off live state, and signal handling.
+import { METRIC } from "../../contract/index.ts";
+import type { AdminStatus } from "./adminPage.ts";
+import { startAdminServer, startProbeServer, type AdminView } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
 import { DataPlane } from "../dataplane/dataPlane.ts";
 import { startFileSource } from "../sources/file/fileSource.ts";
 import { startClusterSource } from "../sources/kube/clusterSource.ts";
 import { KubeClient } from "../kubeapi/client.ts";
-import { loadInCluster, loadKubeconfig } from "../kubeapi/credentials.ts";
+import { loadCredentials } from "../kubeapi/credentials.ts";
+import { chooseMode } from "./mode.ts";
 import { Logger } from "../lib/log.ts";
 import { Metrics } from "../lib/metrics.ts";
 import type { Plan } from "../model/plan.ts";
@@ -17,25 +20,41 @@ import { PlanProgrammer } from "./planProgrammer.ts";
 import { planner } from "./planner.ts";
 import { describePlan } from "./planSummary.ts";
 import { startStatusSync, type StatusSync } from "../status/statusSync.ts";
+import { COURIER_VERSION } from "./version.ts";
+
+/** Open connections the admin page lists (the count shows them all). */
+const PAGE_CONNECTIONS = 100;
 
 export async function serve(options: ServeOptions): Promise<void> {
-  const log = new Logger(options.logLevel);
-  const metrics = new Metrics();
-  const dataPlane = new DataPlane(options.limits, log, metrics);
+  const log = new Logger(options.logLevel, undefined, options.logFormat);
+  const mode = chooseMode(options, process.env);
+  if ("error" in mode) throw new Error(mode.error);
+  const metrics = new Metrics({ process: true });
+  const dataPlane = new DataPlane(options.limits, log, metrics, { accessLogRate: options.accessLogRate });
   let current: Plan | undefined;
+  let programmed: Plan | undefined;
+  let loadedAt: string | undefined;
   let described = "";
   let generation = 0;
+  let draining = false;
 
   let statusSync: StatusSync | undefined;
-  const programmer = new PlanProgrammer(dataPlane, log, (programmed) => statusSync?.planned(programmed));
+  const programmer = new PlanProgrammer(dataPlane, log, (plan) => {
+    programmed = plan;
+    metrics.set(METRIC.listenersUnbound, "Listening sockets the configuration asks for that could not be bound (retried every 5 s).", plan.ports.length - dataPlane.boundPorts().size);
+    statusSync?.planned(plan);
+  });
   const apply = (plan: Plan): void => {
     programmer.program(plan);
     for (const warning of plan.warnings) log.warn(warning);
     current = plan;
     generation++;
-    metrics.inc("courier_config_applied_total", "Configurations applied to the data plane.");
+    loadedAt = new Date().toISOString();
+    metrics.inc(METRIC.configReloads, "Configurations applied to the data plane.");
+    metrics.set(METRIC.configLastReload, "Unix time of the last configuration applied.", Date.now() / 1000);
     log.info("configuration loaded", { generation, ports: plan.ports.length, routes: plan.routes.length });
-    const lines = describePlan(plan);
+    // The summary is one line per hostname: at 10,000 routes not worth building for nobody.
+    const lines = log.enabled("info") ? describePlan(plan) : [];
     const text = lines.join("\n");
     if (text !== described) {
       described = text;
@@ -43,33 +62,72 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   };
 
-  const toPlan = planner(options, options.kubeconfig === undefined);
+  // Read when scraped: whether this replica writes status, and whether it drains.
+  metrics.onScrape(() => {
+    if (statusSync !== undefined) metrics.set(METRIC.leader, "1 while this replica holds the status-writer Lease.", statusSync.isLeader() ? 1 : 0);
+    metrics.set(METRIC.draining, "1 from SIGTERM on, while open connections drain.", draining ? 1 : 0);
+  });
+  const view: AdminView = {
+    ready: () => current !== undefined,
+    draining: () => draining,
+    status: (): AdminStatus => ({
+      version: COURIER_VERSION,
+      mode: mode.kind,
+      controllerName: options.controllerName,
+      ready: current !== undefined,
+      draining,
+      leader: statusSync?.isLeader(),
+      generation,
+      loadedAt,
+      plan: programmed ?? current,
+      backends: dataPlane.endpointHealth(),
+      connections: dataPlane.liveConnections(PAGE_CONNECTIONS),
+      openConnections: dataPlane.activeConnections,
+      problems: log.recentProblems(),
+      now: new Date().toISOString(),
+    }),
+  };
+  // Before any source starts: a port that is taken stops start-up before a listener is bound.
+  const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, options.adminTokenFile, metrics, view);
+  const probe = options.probe === undefined ? undefined : startProbeServer(options.probe, metrics, view);
+  if (admin !== undefined) {
+    const local = ["127.0.0.1", "::1", "localhost"].includes(options.admin!.host);
+    if (!local && options.adminTokenFile === undefined) log.warn("the admin endpoint is reachable from other hosts without a token (--admin-token-file)", { address: `${admin.hostname}:${admin.port}` });
+  }
+
+  // Once the admin and probe ports are bound (a taken port stops start-up in one line before this).
+  log.info(mode.kind === "cluster" ? "cluster mode" : "file mode", { why: mode.why });
+  const toPlan = planner(options, mode.kind === "files");
   const onSnapshot = (snapshot: Snapshot): void => apply(toPlan(snapshot));
 
   let source: { stop(): Promise<void> };
-  if (options.kubeconfig === undefined) {
+  if (mode.kind === "files") {
     source = await startFileSource(options, log, metrics, onSnapshot);
   } else {
-    const credentials = options.kubeconfig === "in-cluster" ? loadInCluster() : loadKubeconfig(options.kubeconfig);
+    const credentials = loadCredentials(mode.location, mode.context);
+    log.info("cluster configuration", { use: credentials.description, namespace: credentials.namespace });
     const client = new KubeClient(credentials);
-    const cluster = await startClusterSource(client, log, onSnapshot);
+    // The --address-service's status decides Gateway addresses though no route names it.
+    const pinnedServices = new Set(options.addressService === undefined ? [] : [`${options.addressService.namespace}/${options.addressService.name}`]);
+    const cluster = await startClusterSource(client, log, onSnapshot, { pinnedServices });
     statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace: options.leaseNamespace ?? credentials.namespace, controllerName: options.controllerName }, log, metrics);
+    const sync = statusSync;
+    // Outside changes to live objects (not Courier's own writes) are checked again.
+    cluster.onLiveChange((kind, key) => sync.liveChanged(kind, key));
     const programmed = programmer.programmed;
     if (programmed !== undefined) statusSync.planned(programmed);
-    const sync = statusSync;
     source = { stop: async () => { await cluster.stop(); await sync.stop(); } };
   }
-  const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, metrics, dataPlane, {
-    ready: () => current !== undefined,
-    describe: () => (current === undefined ? [] : describePlan(current)),
-  });
   if (admin !== undefined) log.info("admin endpoint", { url: `http://${admin.hostname}:${admin.port}/` });
-  log.info("ready", { mode: options.kubeconfig === undefined ? "files" : "cluster", controller: options.controllerName, ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
+  if (probe !== undefined) log.info("probe endpoint", { url: `http://${probe.hostname}:${probe.port}/readyz` });
+  log.info("ready", { mode: mode.kind, controller: options.controllerName, ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // /readyz fails from now on, so that endpoints stop sending new connections here.
+    draining = true;
     programmer.stop();
     const left = dataPlane.drain(options.limits.drainTimeoutMs);
     log.info("draining", { signal, open: dataPlane.activeConnections, timeout: `${options.limits.drainTimeoutMs}ms` });
@@ -78,6 +136,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (remaining > 0) log.warn("drain timeout: closing the remaining connections", { open: remaining });
     dataPlane.close();
     admin?.stop(true);
+    probe?.stop(true);
     log.info("stopped");
     process.exit(0);
   };

@@ -1,19 +1,13 @@
 #!/usr/bin/env bun
-// The courier command. `courier serve ...`; see USAGE.
-import { USAGE, parseServeArgs } from "../app/cli.ts";
-import { serve } from "../app/serve.ts";
+// The courier command: `courier serve|check|explain|version`; see proxy/app/commands.ts.
+import { cliIo } from "../app/cliIo.ts";
+import { runCli } from "../app/commands.ts";
 
-const [command, ...rest] = process.argv.slice(2);
-if (command === "serve") {
-  const parsed = parseServeArgs(rest, process.env);
-  if ("error" in parsed) {
-    process.stderr.write(`courier: ${parsed.error}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  await serve(parsed.options);
-} else if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-  process.stdout.write(USAGE);
-} else {
-  process.stderr.write(`courier: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  process.exit(2);
+const outcome = await runCli(process.argv.slice(2), cliIo(process.env, (text) => process.stdout.write(text), (text) => process.stderr.write(text)));
+if (outcome !== "serving") {
+  // Written out before exiting: a pipe may take the output more slowly than it was made.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write("", () => resolve()));
+  // Explain's cluster listing may leave a watch closing in the background: do not wait for it.
+  process.exit(outcome);
 }

@@ -1,16 +1,18 @@
 // One proxied connection as an explicit state machine:
 //   hello -> connecting -> [pg-upstream ->] piping -> closed
 // It owns the sockets and the transitions; what to answer a PostgreSQL client
-// (postgresPreamble.ts), which endpoint to try next (endpointAttempts.ts) and what
-// to count (connectionMetrics.ts) are decided elsewhere. Nothing here is decrypted.
+// (postgresPreamble.ts), which endpoint to try next (endpointAttempts.ts), what to
+// count (connectionMetrics.ts, backendMetrics.ts) and what to log (accessLog.ts) are
+// decided elsewhere. Nothing here is decrypted.
 import type { Socket } from "bun";
 import { ClientHelloReader } from "./clienthello/clientHello.ts";
 import { CONTENT_HANDSHAKE } from "./clienthello/tlsRecords.ts";
 import { EndpointAttempts } from "./endpointAttempts.ts";
 import { endpointKey } from "./endpointState.ts";
 import { Flow } from "./flow.ts";
-import type { ConnectionContext, ListenerState, TrackedConnection, UpstreamEvents, UpstreamLink } from "./connectionContext.ts";
-import { type AbortReason, type RejectReason, countAborted, countConnectFailure, countRejected } from "./connectionMetrics.ts";
+import type { BackendStats } from "./backendMetrics.ts";
+import type { ConnectionContext, ListenerState, LiveConnection, TrackedConnection, UpstreamEvents, UpstreamLink } from "./connectionContext.ts";
+import { type AbortReason, type ClosedBy, type RejectReason, countConnectFailure } from "./connectionMetrics.ts";
 import type { EndpointAddress, PlannedRoute } from "../model/plan.ts";
 import { ACCEPT_SSL, REFUSE, REQUEST_BYTES, SSL_REQUEST, nextPreambleStep, postgresRejectDetail, serverAcceptsSsl } from "./postgresPreamble.ts";
 import { lookupRoute } from "./routeTable.ts";
@@ -37,6 +39,11 @@ const KEEPALIVE_AFTER_MS = 1_000;
 export class Connection implements TrackedConnection, UpstreamEvents {
   state: State = "hello";
   private readonly opened: number;
+  /** performance.now() at accept, for the latency histograms (the coarse clock is too coarse). */
+  private readonly startedAt: number;
+  /** performance.now() when the ClientHello was complete, and when the current connect began. */
+  private helloAt = 0;
+  private connectAt = 0;
   /** Coarse time of the last byte either way; drives the idle timeout. */
   private lastActivity: number;
   /** Hello or connect deadline, depending on the state. */
@@ -58,6 +65,15 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   private keepAliveOn = false;
   private readonly up = new Flow();
   private readonly down = new Flow();
+  /** The route/backend series it counts into, from when forwarding starts. */
+  private stats: BackendStats | undefined;
+  /** Bytes of up/down already added to the byte counters (flushed by the sweeper while open). */
+  private reportedUp = 0;
+  private reportedDown = 0;
+  /** Which side ended first, and how: "fin", "close", "reset", or an AbortReason. */
+  private closedBy: ClosedBy | undefined;
+  private closeReason = "";
+  private clientAddress: string | undefined;
 
   constructor(
     private readonly client: Socket<Connection | undefined>,
@@ -65,6 +81,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     private readonly ctx: ConnectionContext,
   ) {
     this.opened = ctx.clock.now;
+    this.startedAt = performance.now();
     this.lastActivity = this.opened;
     this.deadline = this.opened + ctx.limits.helloTimeoutMs;
   }
@@ -99,12 +116,14 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   /** The client sent FIN (allowHalfOpen keeps the socket open for the reply). */
   onClientEnd(): void {
     this.up.eof = true;
+    this.ended("client", "fin");
     if (this.state === "hello") return this.reject("hello-incomplete");
     if (this.state === "piping") this.flushUp();
   }
 
   onClientClose(): void {
     if (this.state === "closed") return;
+    this.ended("client", "close");
     // Before piping, or while the client is still owed bytes: nothing more can reach it.
     if (this.state !== "piping" || !this.down.shut) return this.finish();
     // We had passed the upstream's FIN on, so the client's own FIN arrives as close.
@@ -116,6 +135,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
 
   onUpstreamOpen(socket: Socket<UpstreamLink>): void {
     this.upstream = socket;
+    this.listener.metrics.connect.observe((performance.now() - this.connectAt) / 1000);
     // Held for the connection's lifetime from here on: keep it small.
     this.attempts!.settled();
     this.ctx.endpoints.connected(this.endpoint);
@@ -157,6 +177,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
 
   onUpstreamEnd(): void {
     this.down.eof = true;
+    this.ended("upstream", "fin");
     if (this.state === "piping") this.flushDown();
     else this.reject("upstream-closed-early");
   }
@@ -164,6 +185,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   onUpstreamClose(hadError: boolean): void {
     if (this.state === "closed") return;
     this.upstreamGone = true;
+    this.ended("upstream", hadError ? "reset" : "close");
     if (this.state !== "piping") return this.reject("upstream-closed-early");
     if (hadError) return this.abort("upstream-reset");
     // Nothing more can go upstream; what it already sent still goes to the client.
@@ -185,6 +207,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
         if (now >= this.deadline) this.reject("pg-server-timeout");
         return;
       case "piping": {
+        this.flushBytes();
         if (!this.keepAliveOn && now - this.opened >= KEEPALIVE_AFTER_MS) this.enableKeepAlive();
         const idle = this.route?.settings.idleTimeoutMs ?? this.ctx.limits.idleTimeoutMs;
         if (idle > 0 && now - this.lastActivity >= idle) this.abort("idle-timeout");
@@ -255,6 +278,8 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   // ---- routing and connecting
 
   private routeConnection(): void {
+    this.helloAt = performance.now();
+    this.listener.metrics.helloWait.observe((this.helloAt - this.startedAt) / 1000);
     const route = lookupRoute(this.listener.table, this.serverName);
     if (route === undefined) return this.reject("unknown-sni");
     this.route = route;
@@ -270,6 +295,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
 
   private connect(endpoint: EndpointAddress): void {
     this.state = "connecting";
+    this.connectAt = performance.now();
     this.endpoint = endpointKey(endpoint);
     this.deadline = this.ctx.clock.now + this.ctx.limits.connectTimeoutMs;
     const link: UpstreamLink = { connection: this, live: true };
@@ -297,15 +323,27 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   private startPiping(): void {
     this.state = "piping";
     // No setNoDelay(): Bun already sets TCP_NODELAY on every accepted and connected socket.
-    this.listener.counters.routed.value++;
-    if (this.ctx.log.enabled("info")) {
-      this.ctx.log.info("routed", {
-        client: `${this.client.remoteAddress}:${this.client.remotePort}`,
+    this.listener.metrics.routed.value++;
+    const backend = this.attempts!.backend!;
+    const stats = this.ctx.backendStats.get(backend);
+    if (stats !== undefined) {
+      stats.connections.value++;
+      stats.active.value++;
+      this.stats = stats;
+    }
+    const log = this.ctx.accessLog;
+    if (log.admit(this.ctx.clock.now)) {
+      const now = performance.now();
+      log.write("routed", {
+        client: this.clientAddr(),
         sni: this.serverName,
         route: this.route!.id,
-        backend: this.attempts!.backend!.name,
+        backend: backend.name,
         endpoint: this.endpoint,
         postgres: this.postgres || undefined,
+        listener: this.listener.name,
+        hello_ms: Math.round((this.helloAt - this.startedAt) * 10) / 10,
+        connect_ms: Math.round((now - this.connectAt) * 10) / 10,
       });
     }
     this.flushUp();
@@ -331,6 +369,52 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     if (this.up.shut && this.down.shut) this.finish();
   }
 
+  // ---- bookkeeping
+
+  /** Remembers the first side to end the connection (a FIN or a close). */
+  private ended(by: ClosedBy, how: string): void {
+    if (this.closedBy !== undefined) return;
+    this.closedBy = by;
+    this.closeReason = how;
+  }
+
+  /** Adds the bytes moved since the last flush to the byte counters: while open, every sweep. */
+  private flushBytes(): void {
+    const up = this.up.bytes - this.reportedUp;
+    const down = this.down.bytes - this.reportedDown;
+    if (up === 0 && down === 0) return;
+    this.reportedUp = this.up.bytes;
+    this.reportedDown = this.down.bytes;
+    const metrics = this.listener.metrics;
+    metrics.bytesUp.value += up;
+    metrics.bytesDown.value += down;
+    const stats = this.stats;
+    if (stats !== undefined) {
+      stats.bytesUp.value += up;
+      stats.bytesDown.value += down;
+    }
+  }
+
+  /** "address:port" of the client; read once, while the socket still knows it. */
+  private clientAddr(): string {
+    return (this.clientAddress ??= `${this.client.remoteAddress}:${this.client.remotePort}`);
+  }
+
+  describe(now: number): LiveConnection {
+    return {
+      client: this.clientAddr(),
+      listener: this.listener.name,
+      state: this.state,
+      sni: this.serverName,
+      route: this.route?.id ?? "",
+      backend: this.attempts?.backend?.name ?? "",
+      endpoint: this.endpoint,
+      ageMs: now - this.opened,
+      bytesUp: this.up.bytes,
+      bytesDown: this.down.bytes,
+    };
+  }
+
   // ---- endings
 
   /** Ends the connection now, whatever its state (shutdown after a drain timeout). */
@@ -341,37 +425,71 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   /** Refuses a connection that was never forwarded: the client sees EOF, no TLS alert. */
   private reject(reason: RejectReason, detail?: string): void {
     if (this.state === "closed") return;
-    countRejected(this.ctx.metrics, this.listener.port, reason);
-    this.ctx.log.info("rejected", {
-      client: `${this.client.remoteAddress}:${this.client.remotePort}`,
-      reason,
-      sni: this.serverName || undefined,
-      route: this.route?.id,
-      detail,
-    });
-    this.finish();
+    this.listener.metrics.rejected(reason).value++;
+    const log = this.ctx.accessLog;
+    if (log.admit(this.ctx.clock.now)) {
+      log.write("rejected", {
+        client: this.clientAddr(),
+        reason,
+        sni: this.serverName || undefined,
+        route: this.route?.id,
+        detail,
+        listener: this.listener.name,
+      });
+    }
+    this.finish(true);
   }
 
   /** Ends a connection that was forwarding, e.g. on idle timeout or a reset. */
   private abort(reason: AbortReason): void {
     if (this.state === "closed") return;
-    countAborted(this.ctx.metrics, this.listener.port, reason);
-    this.ctx.log.debug("aborted", { reason, sni: this.serverName, endpoint: this.endpoint });
+    this.listener.metrics.aborted(reason).value++;
+    // The proxy ended it, whichever side had half-closed before.
+    this.closedBy = "proxy";
+    this.closeReason = reason;
     this.finish();
   }
 
-  private finish(): void {
+  /** @param rejected refused before forwarding: counted and logged as such, not as closed */
+  private finish(rejected = false): void {
     if (this.state === "closed") return;
+    const wasPiping = this.state === "piping";
     const wasConnected = this.upstream !== undefined;
+    if (!rejected) this.closeRecord(wasPiping);
     this.state = "closed";
     if (this.link !== undefined) this.link.live = false;
     this.client.end();
     this.upstream?.end();
     if (wasConnected) this.ctx.endpoints.disconnected(this.endpoint);
-    this.ctx.stats.bytesUp += this.up.bytes;
-    this.ctx.stats.bytesDown += this.down.bytes;
+    this.flushBytes();
+    if (this.stats !== undefined) this.stats.active.value--;
     this.listener.active--;
+    this.listener.metrics.active.value--;
     this.ctx.live.delete(this);
-    this.listener.counters.closed.value++;
+  }
+
+  /** Counts and logs the end of a connection that was not refused. */
+  private closeRecord(wasPiping: boolean): void {
+    const by = this.closedBy ?? "client";
+    const metrics = this.listener.metrics;
+    metrics.closedBy[by].value++;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    if (wasPiping) metrics.duration.observe(seconds);
+    const log = this.ctx.accessLog;
+    if (!log.admit(this.ctx.clock.now)) return;
+    log.write("closed", {
+      client: this.clientAddr(),
+      sni: this.serverName || undefined,
+      route: this.route?.id,
+      backend: this.attempts?.backend?.name,
+      endpoint: this.endpoint || undefined,
+      listener: this.listener.name,
+      state: wasPiping ? undefined : this.state,
+      bytes_up: this.up.bytes,
+      bytes_down: this.down.bytes,
+      duration_ms: Math.round(seconds * 10_000) / 10,
+      closed_by: by,
+      reason: this.closeReason || undefined,
+    });
   }
 }

@@ -2,11 +2,14 @@
 // calls the data plane's socket handlers and sweeper make on a connection. Types only:
 // the connection and the data plane both depend on this, and it on neither.
 import type { Socket, SocketHandler } from "bun";
-import type { ListenerCounters } from "./connectionMetrics.ts";
+import type { AccessLog } from "./accessLog.ts";
+import type { BackendStats } from "./backendMetrics.ts";
+import type { ListenerMetrics } from "./connectionMetrics.ts";
 import type { EndpointState } from "./endpointState.ts";
 import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
+import type { PlannedBackend } from "../model/plan.ts";
 import type { RouteTable } from "./routeTable.ts";
 
 /** A connection as the sweeper and a drain see it. */
@@ -15,6 +18,22 @@ export interface TrackedConnection {
   checkTimers(now: number): void;
   /** Ends the connection now, whatever its state. */
   forceClose(): void;
+  /** What the admin page lists about it; built only when asked. */
+  describe(now: number): LiveConnection;
+}
+
+/** One open connection as the admin page shows it. */
+export interface LiveConnection {
+  readonly client: string;
+  readonly listener: string;
+  readonly state: string;
+  readonly sni: string;
+  readonly route: string;
+  readonly backend: string;
+  readonly endpoint: string;
+  readonly ageMs: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
 }
 
 /** A connection as the events of its upstream socket reach it. */
@@ -44,14 +63,16 @@ export interface ConnectionContext {
   readonly upstreamHandlers: SocketHandler<UpstreamLink>;
   /** Every open connection, for the sweeper and for draining. */
   readonly live: Set<TrackedConnection>;
-  /** Byte totals of closed connections (open ones keep their own). */
-  readonly stats: { bytesUp: number; bytesDown: number };
+  readonly accessLog: AccessLog;
+  /** Per route and backend series of the current configuration (replaced whole with it). */
+  backendStats: ReadonlyMap<PlannedBackend, BackendStats>;
 }
 
 /** One listening socket's mutable state; `table` is swapped whole on a new Plan. */
 export interface ListenerState {
   table: RouteTable;
-  readonly port: number;
+  /** "address:port" as planned: the `listener` label and log field. */
+  readonly name: string;
   active: number;
-  readonly counters: ListenerCounters;
+  readonly metrics: ListenerMetrics;
 }

@@ -1,6 +1,12 @@
-// The data plane's metric names and the reasons it counts connections under, named
-// once: the connection state machine, the listeners and the admin page use these.
-// Reasons are metric label values and log fields, so each set is fixed and small.
+// The data plane's metrics and the reasons it counts connections under, named once:
+// the connection state machine, the listeners and the admin page use these. Reasons
+// are metric label values and log fields, so each set is fixed and small. Names come
+// from the contract (contract/metrics.ts), which the dashboard and alerts query.
+//
+// Everything a connection touches is a handle looked up once per listener (or per
+// route and backend, see backendMetrics.ts): counting costs a field increment.
+import { METRIC } from "../../contract/index.ts";
+import type { HistogramSeries } from "../lib/histogram.ts";
 import type { Counter, Metrics } from "../lib/metrics.ts";
 import type { HelloRejectReason } from "./clienthello/clientHelloTypes.ts";
 import type { AttemptRejectReason } from "./endpointAttempts.ts";
@@ -28,52 +34,71 @@ export type RejectReason =
 /** Why the proxy ended a connection that was forwarding. */
 export type AbortReason = "upstream-write-failed" | "client-write-failed" | "upstream-reset" | "idle-timeout" | "shutdown";
 
-interface Family {
-  readonly name: string;
-  readonly help: string;
-}
+/** Which side ended a forwarded connection first: its FIN or close, or the proxy (an AbortReason). */
+export type ClosedBy = "client" | "upstream" | "proxy";
 
-const ACCEPTED: Family = { name: "courier_connections_accepted_total", help: "Connections accepted, by listener port." };
-const ROUTED: Family = { name: "courier_connections_routed_total", help: "Connections forwarded to an endpoint." };
-const CLOSED: Family = { name: "courier_connections_closed_total", help: "Connections closed, whatever the reason." };
-const REJECTED: Family = { name: "courier_connections_rejected_total", help: "Connections refused before any byte was forwarded, by reason." };
-const ABORTED: Family = { name: "courier_connections_aborted_total", help: "Forwarded connections ended by the proxy, by reason." };
-const CONNECT_FAILURES: Family = { name: "courier_upstream_connect_failures_total", help: "Connections to an endpoint that failed or timed out." };
-const OPEN: Family = { name: "courier_connections_open", help: "Connections open now." };
-const BYTES_CLOSED: Family = { name: "courier_bytes_forwarded_closed_total", help: "Bytes forwarded by closed connections, client to upstream and back." };
+const HELP = {
+  accepted: "Connections accepted, by listening socket.",
+  active: "Connections open now, from accept to close, by listening socket.",
+  routed: "Connections forwarded to an endpoint.",
+  closed: "Connections that ended without being refused, by the side that ended them first.",
+  rejected: "Connections refused before any byte was forwarded, by reason.",
+  aborted: "Forwarded connections ended by the proxy, by reason.",
+  connectFailures: "Connections to an endpoint that failed or timed out, by reason.",
+  bytes: "Bytes forwarded, counted while connections are open; direction upstream is client to endpoint.",
+  helloWait: "Time from accept to a complete ClientHello.",
+  connect: "Time to establish the TCP connection to an endpoint (successful connects).",
+  duration: "Time from accept to close of forwarded connections.",
+} as const;
 
-/** One listener's per-connection counters, looked up once when it starts listening. */
-export interface ListenerCounters {
+/** Bucket bounds in seconds: the hello timeout defaults to 10 s, connects to 5 s, and connections live from milliseconds to days. */
+const HELLO_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const CONNECT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DURATION_BUCKETS = [0.01, 0.1, 1, 10, 60, 300, 900, 3600, 14_400, 86_400];
+
+/** One listening socket's handles, looked up once when it starts listening. */
+export interface ListenerMetrics {
   readonly accepted: Counter;
+  readonly active: Counter;
   readonly routed: Counter;
-  readonly closed: Counter;
+  readonly closedBy: Readonly<Record<ClosedBy, Counter>>;
+  readonly bytesUp: Counter;
+  readonly bytesDown: Counter;
+  readonly helloWait: HistogramSeries;
+  readonly connect: HistogramSeries;
+  readonly duration: HistogramSeries;
+  /** A refusal's counter, made on the first refusal for that reason. */
+  rejected(reason: RejectReason): Counter;
+  aborted(reason: AbortReason): Counter;
 }
 
-export function listenerCounters(metrics: Metrics, port: number): ListenerCounters {
-  const labels = { port };
-  return {
-    accepted: metrics.counter(ACCEPTED.name, ACCEPTED.help, labels),
-    routed: metrics.counter(ROUTED.name, ROUTED.help, labels),
-    closed: metrics.counter(CLOSED.name, CLOSED.help, labels),
+/** @param listener the socket, "address:port" */
+export function listenerMetrics(metrics: Metrics, listener: string): ListenerMetrics {
+  const labels = { listener };
+  const byReason = new Map<string, Counter>();
+  const reasonCounter = (name: string, help: string, reason: string): Counter => {
+    const key = `${name} ${reason}`;
+    let counter = byReason.get(key);
+    if (counter === undefined) byReason.set(key, (counter = metrics.counter(name, help, { listener, reason })));
+    return counter;
   };
-}
-
-export function countRejected(metrics: Metrics, port: number, reason: RejectReason): void {
-  metrics.inc(REJECTED.name, REJECTED.help, { port, reason });
-}
-
-export function countAborted(metrics: Metrics, port: number, reason: AbortReason): void {
-  metrics.inc(ABORTED.name, ABORTED.help, { port, reason });
+  const closedBy = (by: ClosedBy): Counter => metrics.counter(METRIC.connectionsClosed, HELP.closed, { listener, closed_by: by });
+  return {
+    accepted: metrics.counter(METRIC.connectionsAccepted, HELP.accepted, labels),
+    active: metrics.gauge(METRIC.connectionsActive, HELP.active, labels),
+    routed: metrics.counter(METRIC.connectionsRouted, HELP.routed, labels),
+    closedBy: { client: closedBy("client"), upstream: closedBy("upstream"), proxy: closedBy("proxy") },
+    bytesUp: metrics.counter(METRIC.forwardedBytes, HELP.bytes, { listener, direction: "upstream" }),
+    bytesDown: metrics.counter(METRIC.forwardedBytes, HELP.bytes, { listener, direction: "client" }),
+    helloWait: metrics.histogram(METRIC.helloWait, HELP.helloWait, HELLO_BUCKETS, labels),
+    connect: metrics.histogram(METRIC.upstreamConnect, HELP.connect, CONNECT_BUCKETS, labels),
+    duration: metrics.histogram(METRIC.connectionDuration, HELP.duration, DURATION_BUCKETS, labels),
+    rejected: (reason) => reasonCounter(METRIC.connectionsRejected, HELP.rejected, reason),
+    aborted: (reason) => reasonCounter(METRIC.connectionsAborted, HELP.aborted, reason),
+  };
 }
 
 /** @param reason "timeout", or the lowercased error code of the failed connect */
 export function countConnectFailure(metrics: Metrics, reason: string): void {
-  metrics.inc(CONNECT_FAILURES.name, CONNECT_FAILURES.help, { reason });
-}
-
-/** Sets the gauges that are read off the data plane when /metrics is scraped. */
-export function setTrafficGauges(metrics: Metrics, open: number, bytesUp: number, bytesDown: number): void {
-  metrics.set(OPEN.name, OPEN.help, open);
-  metrics.set(BYTES_CLOSED.name, BYTES_CLOSED.help, bytesUp, { direction: "upstream" });
-  metrics.set(BYTES_CLOSED.name, BYTES_CLOSED.help, bytesDown, { direction: "client" });
+  metrics.inc(METRIC.upstreamConnectFailures, HELP.connectFailures, { reason });
 }

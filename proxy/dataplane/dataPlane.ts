@@ -2,10 +2,13 @@
 // table that a new Plan replaces in one assignment. Listeners and connections are
 // independent: a configuration change never touches an established connection.
 import type { SocketHandler, TCPSocketListener } from "bun";
+import { AccessLog } from "./accessLog.ts";
+import { BackendMetrics } from "./backendMetrics.ts";
 import { Connection } from "./connection.ts";
-import type { ConnectionContext, ListenerState, UpstreamLink } from "./connectionContext.ts";
-import { countRejected, listenerCounters } from "./connectionMetrics.ts";
+import type { ConnectionContext, ListenerState, LiveConnection, UpstreamLink } from "./connectionContext.ts";
+import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
+import { endpointHealth, setEndpointGauges, type BackendHealth } from "./endpointHealth.ts";
 import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -49,28 +52,57 @@ function errorCode(error: Error): string {
   return typeof code === "string" ? code.toLowerCase() : "error";
 }
 
+/** Data-plane settings that are not connection limits. */
+export interface DataPlaneOptions {
+  /** Access-log records per second (bursts of one second's worth); 0 = unlimited. */
+  readonly accessLogRate: number;
+}
+
 export class DataPlane {
   readonly ctx: ConnectionContext;
   private readonly listeners = new Map<string, OpenListener>();
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly backendMetrics: BackendMetrics;
+  private ports: readonly PlannedPort[] = [];
 
-  constructor(limits: Limits, log: Logger, metrics: Metrics, random: () => number = Math.random) {
+  constructor(limits: Limits, log: Logger, metrics: Metrics, options: DataPlaneOptions = { accessLogRate: 0 }, random: () => number = Math.random) {
+    const now = Date.now();
     this.ctx = {
       limits,
       log,
       metrics,
       random,
       endpoints: new EndpointState(),
-      clock: { now: Date.now() },
+      clock: { now },
       upstreamHandlers,
       live: new Set(),
-      stats: { bytesUp: 0, bytesDown: 0 },
+      accessLog: new AccessLog(log, metrics, options.accessLogRate, now),
+      backendStats: new Map(),
     };
+    this.backendMetrics = new BackendMetrics(metrics);
+    // Endpoint health is read off the endpoint state when scraped, not kept per event.
+    metrics.onScrape(() => setEndpointGauges(metrics, this.endpointHealth()));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
   }
 
   get activeConnections(): number {
     return this.ctx.live.size;
+  }
+
+  /** Every backend of the configuration with its endpoints' passive health now. */
+  endpointHealth(): BackendHealth[] {
+    return endpointHealth(this.ports, this.ctx.endpoints, Date.now());
+  }
+
+  /** The open connections, oldest first, at most `limit` of them (the admin page). */
+  liveConnections(limit: number): LiveConnection[] {
+    const now = this.ctx.clock.now;
+    const out: LiveConnection[] = [];
+    for (const connection of this.ctx.live) {
+      if (out.length >= limit) break;
+      out.push(connection.describe(now));
+    }
+    return out;
   }
 
   /** The ports actually bound, keyed "address:port" (tests bind port 0). */
@@ -82,6 +114,8 @@ export class DataPlane {
   apply(ports: readonly PlannedPort[]): SocketFailure[] {
     const failures: SocketFailure[] = [];
     const wanted = new Set<string>();
+    this.ports = ports;
+    this.ctx.backendStats = this.backendMetrics.forPorts(ports);
     for (const planned of ports) {
       const key = `${planned.address}:${planned.port}`;
       wanted.add(key);
@@ -108,12 +142,8 @@ export class DataPlane {
 
   private listen(planned: PlannedPort, table: OpenListener["state"]["table"]): OpenListener {
     const ctx = this.ctx;
-    const state: ListenerState = {
-      table,
-      port: planned.port,
-      active: 0,
-      counters: listenerCounters(ctx.metrics, planned.port),
-    };
+    const name = `${planned.address}:${planned.port}`;
+    const state: ListenerState = { table, name, active: 0, metrics: listenerMetrics(ctx.metrics, name) };
     const max = ctx.limits.maxConnectionsPerListener;
     const socket = Bun.listen<Connection | undefined>({
       hostname: planned.address,
@@ -122,14 +152,17 @@ export class DataPlane {
       data: undefined,
       socket: {
         open(client) {
-          state.counters.accepted.value++;
+          state.metrics.accepted.value++;
           if (state.active >= max) {
-            countRejected(ctx.metrics, state.port, "too-many-connections");
+            state.metrics.rejected("too-many-connections").value++;
+            // Logged like every refusal, through the access log's rate limit.
+            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: `${client.remoteAddress}:${client.remotePort}`, reason: "too-many-connections", listener: name });
             client.data = undefined;
             client.end();
             return;
           }
           state.active++;
+          state.metrics.active.value++;
           const connection = new Connection(client, state, ctx);
           client.data = connection;
           ctx.live.add(connection);
@@ -158,6 +191,7 @@ export class DataPlane {
     const now = Date.now();
     this.ctx.clock.now = now;
     for (const connection of this.ctx.live) connection.checkTimers(now);
+    this.ctx.accessLog.summarize(now);
   }
 
   /** Stops accepting everywhere and waits (up to timeoutMs) for open connections to end. */

@@ -39,6 +39,11 @@ export class EndpointState {
     return true;
   }
 
+  /** Connections the endpoint holds now. */
+  activeCount(key: string): number {
+    return this.active.get(key) ?? 0;
+  }
+
   hasHealthy(endpoints: readonly EndpointAddress[], now: number): boolean {
     return endpoints.some((e) => this.healthy(endpointKey(e), now));
   }

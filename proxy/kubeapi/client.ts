@@ -1,7 +1,8 @@
-// A small Kubernetes API client on Bun's fetch, whose `tls` option carries the CA and
-// client certificate. (@kubernetes/client-node's HTTP layer has been reported to drop
-// those TLS settings under Bun; this needs nothing but fetch.)
-import type { KubeCredentials } from "./credentials.ts";
+// A small Kubernetes API client on Bun's fetch. Every request takes its headers, TLS
+// material and proxy from the credentials (client-node's KubeConfig, see
+// credentials.ts) at the time it is sent, so exec-plugin tokens and rotated
+// certificates are used as soon as they change.
+import type { KubeCredentials, RequestAuth } from "./credentials.ts";
 
 /** Longest wait for one non-watch request (lists of thousands of objects take well under this). */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -24,19 +25,25 @@ export interface WatchEvent {
 export class KubeClient {
   constructor(readonly credentials: KubeCredentials) {}
 
-  private init(method: string, body: unknown, contentType: string | undefined, signal: AbortSignal | undefined): RequestInit {
-    const c = this.credentials;
-    const headers: Record<string, string> = { accept: "application/json" };
-    const token = c.token?.();
-    if (token !== undefined && token !== "") headers.authorization = `Bearer ${token}`;
+  private init(auth: RequestAuth, method: string, body: unknown, contentType: string | undefined, signal: AbortSignal | undefined): BunFetchRequestInit {
+    const headers: Record<string, string> = { ...auth.headers, accept: "application/json" };
     if (body !== undefined) headers["content-type"] = contentType ?? "application/json";
     return {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
-      tls: { ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: c.insecureSkipTlsVerify !== true },
-    } as RequestInit;
+      tls: auth.tls,
+      proxy: auth.proxy,
+    };
+  }
+
+  /** Sends one request with credentials computed now; a 401 tells the credentials theirs went stale. */
+  private async send(method: string, path: string, body: unknown, contentType: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const auth = await untilAborted(this.credentials.forRequest(), signal);
+    const response = await fetch(auth.server + path, this.init(auth, method, body, contentType, signal));
+    if (response.status === 401) this.credentials.rejected();
+    return response;
   }
 
   /**
@@ -47,7 +54,7 @@ export class KubeClient {
    */
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<T> {
     const deadline = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    const response = await fetch(this.credentials.server + path, this.init(method, body, contentType, signal === undefined ? deadline : AbortSignal.any([signal, deadline])));
+    const response = await this.send(method, path, body, contentType, signal === undefined ? deadline : AbortSignal.any([signal, deadline]));
     const text = await response.text();
     if (!response.ok) throw toError(response.status, text, `${method} ${path}`);
     return (text === "" ? {} : JSON.parse(text)) as T;
@@ -55,7 +62,7 @@ export class KubeClient {
 
   /** Streams watch events until the server ends the watch or `signal` aborts. */
   async *watch(path: string, signal: AbortSignal): AsyncGenerator<WatchEvent> {
-    const response = await fetch(this.credentials.server + path, this.init("GET", undefined, undefined, signal));
+    const response = await this.send("GET", path, undefined, undefined, signal);
     if (!response.ok || response.body === null) throw toError(response.status, await response.text(), `watch ${path}`);
     const decoder = new TextDecoder();
     let buffered = "";
@@ -70,6 +77,17 @@ export class KubeClient {
       }
     }
   }
+}
+
+/** An exec plugin that hangs must not hold a request past its deadline. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function toError(status: number, text: string, what: string): KubeApiError {

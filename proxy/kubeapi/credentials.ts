@@ -1,91 +1,144 @@
-// How to reach and authenticate to a Kubernetes API server: from a kubeconfig file
-// or from the pod's own service account. A token file is re-read periodically,
-// because projected service-account tokens are rotated in place.
-import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, join } from "node:path";
-import { parse as parseYaml } from "yaml";
+// How each request to the API server authenticates, taken from @kubernetes/client-node's
+// KubeConfig at the time of the request: headers (bearer token from a static token, a
+// token file, an exec plugin or an auth-provider such as OIDC; basic auth;
+// impersonation) and TLS material (CA, client certificate and key, re-read from their
+// files so rotated certificates are picked up; tls-server-name; insecure-skip-tls-verify),
+// plus the cluster's proxy-url. Courier's own fetch transport sends the request: under
+// Bun, client-node's node:https agents silently bypass proxy-url (see
+// test/cluster/clientNodeTransport.test.ts).
+import type { RequestOptions } from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { loadInClusterConfig, loadKubeconfigFiles, type LoadedConfig } from "./kubeconfig.ts";
+import type { KubeconfigLocation } from "./kubeconfigLocation.ts";
+
+/** What one request carries: Bun's fetch options for the API server. */
+export interface RequestAuth {
+  /** https://host:port, no trailing slash. */
+  readonly server: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly tls: BunFetchRequestInitTLS;
+  /** The kubeconfig's proxy-url; undefined = Bun's default (HTTPS_PROXY and friends, as client-go). */
+  readonly proxy: Bun.FetchProxyOption | undefined;
+}
 
 export interface KubeCredentials {
+  /** The API server, as configured when loaded (for logs). */
   readonly server: string;
-  /** PEM CA bundle to verify the server with; undefined = the system roots. */
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly insecureSkipTlsVerify?: boolean;
-  /** The bearer token, if any; called per request (cheap: cached). */
-  readonly token?: () => string;
-  /** The namespace the process runs in (pod namespace, or the context's). */
+  /** The namespace of the context, or the pod's. */
   readonly namespace: string;
+  /** Which context, cluster and kind of user: for the start-up log. */
+  readonly description: string;
+  /** Headers, TLS material and proxy for one request, computed now. */
+  forRequest(): Promise<RequestAuth>;
+  /** The API server answered 401: the credential in use is stale. */
+  rejected(): void;
 }
 
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-const TOKEN_REREAD_MS = 60_000;
+/**
+ * A 401 reloads the configuration at most this often. client-node keeps an exec
+ * credential until its expirationTimestamp; client-go drops it on a 401 (a revoked
+ * token, a plugin that sets no expiry). A fresh KubeConfig has empty caches, so its
+ * plugin runs again; the kubeconfig files are read again too.
+ */
+const RELOAD_ON_401_MS = 5_000;
 
-function tokenFromFile(file: string): () => string {
-  let token = "";
-  let readAt = -Infinity;
-  return () => {
-    const now = Date.now();
-    if (now - readAt > TOKEN_REREAD_MS) {
-      token = readFileSync(file, "utf8").trim();
-      readAt = now;
-    }
-    return token;
-  };
-}
-
-type Entry = Record<string, unknown>;
-
-function named(list: unknown, name: unknown, what: string, file: string): Entry {
-  const found = Array.isArray(list) ? (list as Entry[]).find((e) => e?.name === name) : undefined;
-  if (found === undefined) throw new Error(`${file}: no ${what} named ${JSON.stringify(name)}`);
-  return found;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** Loads the current context of a kubeconfig file. */
-export function loadKubeconfig(file: string): KubeCredentials {
-  const config = parseYaml(readFileSync(file, "utf8")) as Entry;
-  const contextName = config["current-context"];
-  const context = named(config.contexts, contextName, "context", file).context as Entry;
-  const cluster = named(config.clusters, context.cluster, "cluster", file).cluster as Entry;
-  const user = (named(config.users, context.user, "user", file).user ?? {}) as Entry;
-  const base = dirname(file);
-  const read = (path: unknown): string | undefined => {
-    const p = str(path);
-    return p === undefined ? undefined : readFileSync(isAbsolute(p) ? p : join(base, p), "utf8");
-  };
-  const decode = (data: unknown): string | undefined => {
-    const d = str(data);
-    return d === undefined ? undefined : Buffer.from(d, "base64").toString("utf8");
-  };
-  const server = str(cluster.server);
-  if (server === undefined) throw new Error(`${file}: cluster ${String(context.cluster)} has no server`);
-  const staticToken = str(user.token);
-  const tokenFile = str(user.tokenFile);
+/** Credentials that recompute everything per request from the KubeConfig `load` returns. */
+export function credentialsFrom(load: () => LoadedConfig, now: () => number = Date.now): KubeCredentials {
+  let loaded = load();
+  let loadedAt = now();
+  checkProxy(loaded.config);
+  // Concurrent requests share one computation: at start-up a dozen lists and watches
+  // would otherwise run an uncached exec plugin a dozen times at once.
+  let inFlight: Promise<RequestAuth> | undefined;
   return {
-    server,
-    ca: decode(cluster["certificate-authority-data"]) ?? read(cluster["certificate-authority"]),
-    cert: decode(user["client-certificate-data"]) ?? read(user["client-certificate"]),
-    key: decode(user["client-key-data"]) ?? read(user["client-key"]),
-    insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
-    token: staticToken !== undefined ? () => staticToken : tokenFile !== undefined ? tokenFromFile(isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile)) : undefined,
-    namespace: str(context.namespace) ?? "default",
+    server: serverOf(loaded.config),
+    namespace: loaded.namespace,
+    description: loaded.description,
+    forRequest() {
+      inFlight ??= requestAuth(loaded.config).finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+    rejected() {
+      if (now() - loadedAt < RELOAD_ON_401_MS) return;
+      loadedAt = now();
+      try {
+        loaded = load();
+        checkProxy(loaded.config);
+      } catch {
+        // A kubeconfig broken since start-up: keep the configuration that worked; the
+        // next 401 tries again.
+      }
+    },
   };
 }
 
-/** The pod's service account, as every in-cluster client finds it. */
-export function loadInCluster(dir = SERVICE_ACCOUNT_DIR): KubeCredentials {
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  const port = process.env.KUBERNETES_SERVICE_PORT ?? "443";
-  if (host === undefined) throw new Error("not in a cluster: KUBERNETES_SERVICE_HOST is not set; pass --kubeconfig FILE");
+/** Credentials for a located configuration (see kubeconfigLocation.ts) and --context. */
+export function loadCredentials(location: KubeconfigLocation, context: string | undefined): KubeCredentials {
+  if (location.kind === "in-cluster") return loadInCluster();
+  return loadKubeconfig(location.files, context);
+}
+
+/** One kubeconfig file, or several merged as KUBECONFIG does. */
+export function loadKubeconfig(files: string | readonly string[], context?: string): KubeCredentials {
+  const list = typeof files === "string" ? [files] : files;
+  return credentialsFrom(() => loadKubeconfigFiles(list, context));
+}
+
+/** The pod's service account; `pathPrefix` roots /var/run/secrets elsewhere (tests). */
+export function loadInCluster(pathPrefix = ""): KubeCredentials {
+  if (process.env.KUBERNETES_SERVICE_HOST === undefined) throw new Error("not in a cluster: KUBERNETES_SERVICE_HOST is not set; pass --kubeconfig FILE");
+  return credentialsFrom(() => loadInClusterConfig(pathPrefix));
+}
+
+function serverOf(config: KubeConfig): string {
+  const cluster = config.getCurrentCluster();
+  if (cluster === null) throw new Error("the kubeconfig's current context names no cluster");
+  return cluster.server;
+}
+
+/** Bun's fetch speaks HTTP(S) proxies only: a SOCKS proxy-url is refused at start, not bypassed. */
+function checkProxy(config: KubeConfig): void {
+  const proxy = config.getCurrentCluster()?.proxyUrl;
+  if (proxy !== undefined && proxy !== "" && !/^https?:\/\//i.test(proxy)) {
+    throw new Error(`proxy-url ${proxy}: only http:// and https:// proxies are supported (Bun's fetch has no SOCKS support)`);
+  }
+}
+
+async function requestAuth(config: KubeConfig): Promise<RequestAuth> {
+  const opts: RequestOptions = {};
+  // Runs the exec plugin or auth-provider when its cached credential has expired,
+  // reads token, CA and certificate files, sets servername and rejectUnauthorized.
+  await config.applyToHTTPSOptions(opts);
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(opts.headers ?? {})) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  if (typeof opts.auth === "string" && opts.auth !== "") headers.authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+  const cluster = config.getCurrentCluster();
+  const proxyUrl = cluster?.proxyUrl;
   return {
-    server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
-    ca: readFileSync(join(dir, "ca.crt"), "utf8"),
-    token: tokenFromFile(join(dir, "token")),
-    namespace: readFileSync(join(dir, "namespace"), "utf8").trim(),
+    server: serverOf(config),
+    headers,
+    tls: {
+      ca: pem(opts.ca),
+      cert: pem(opts.cert),
+      key: pem(opts.key),
+      // client-node sets rejectUnauthorized only for insecure-skip-tls-verify.
+      rejectUnauthorized: opts.rejectUnauthorized !== false,
+      serverName: opts.servername ?? undefined,
+    },
+    // proxy-url applies to every request to this cluster, NO_PROXY or not (as in client-go).
+    proxy: proxyUrl === undefined || proxyUrl === "" ? undefined : { url: proxyUrl, respectNoProxy: false },
   };
+}
+
+/** PEM text from what node:https options hold (a string, a Buffer, or a list of them). */
+function pem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  if (Buffer.isBuffer(value)) return value.toString("utf8");
+  if (Array.isArray(value)) return value.map((v) => pem(v) ?? "").join("\n");
+  return undefined;
 }

@@ -6,24 +6,32 @@
 // the leader, before anyone else may take over (client-go's renew deadline), and no
 // attempt may hang longer than the renew interval: a silent connection must not
 // keep a replica believing it still holds the lease.
+// Expiry is judged by the local time at which the record was last seen to change
+// (leaseObservation.ts), never by comparing the holder's renewTime with our clock:
+// replicas' clocks may disagree by far more than the lease duration.
 import { COORDINATION_API_GROUP } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { KubeApiError, type KubeClient } from "../kubeapi/client.ts";
+import { LeaseObservation, type LeaseRecord } from "./leaseObservation.ts";
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: {
-    holderIdentity?: string | null;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
+  spec: LeaseRecord;
 }
 
+/** The elector's clocks; injectable because clock skew is a fault no test can cause on one machine otherwise. */
+export interface ElectionClock {
+  /** Wall-clock ms since the epoch: only for the acquire and renew times written into the Lease (informational). */
+  now(): number;
+  /** Monotonic ms: every expiry and deadline judgement. */
+  monotonic(): number;
+}
+
+export const SYSTEM_CLOCK: ElectionClock = { now: () => Date.now(), monotonic: () => performance.now() };
+
 /** metav1.MicroTime. */
-function microNow(): string {
-  return new Date().toISOString().replace("Z", "000Z");
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "000Z");
 }
 
 export class LeaderElector {
@@ -34,6 +42,7 @@ export class LeaderElector {
   private lastRenew = 0;
   private refusalLogged = false;
   private readonly path: string;
+  private readonly observed = new LeaseObservation();
 
   constructor(
     private readonly client: KubeClient,
@@ -43,6 +52,7 @@ export class LeaderElector {
     private readonly onChange: (leader: boolean) => void,
     private readonly log: Logger,
     private readonly durationSeconds = 15,
+    private readonly clock: ElectionClock = SYSTEM_CLOCK,
   ) {
     this.path = `/apis/${COORDINATION_API_GROUP}/v1/namespaces/${namespace}/leases`;
   }
@@ -115,13 +125,18 @@ export class LeaderElector {
   private armRenewDeadline(): void {
     if (this.deadline !== undefined) clearTimeout(this.deadline);
     const deadlineMs = this.renewIntervalMs * 2;
+    // Timers may fire a fraction of a millisecond early by the monotonic clock: a check
+    // that finds the deadline not quite reached arms again for the rest, or the leader
+    // would never step down.
     this.deadline = setTimeout(() => {
-      if (this.leader && Date.now() - this.lastRenew >= deadlineMs) this.set(false);
-    }, deadlineMs);
+      if (!this.leader) return;
+      if (this.clock.monotonic() - this.lastRenew >= deadlineMs) this.set(false);
+      else this.armRenewDeadline();
+    }, Math.max(0, this.lastRenew + deadlineMs - this.clock.monotonic()));
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = microNow();
+    const now = microTime(this.clock.now());
     let lease: Lease;
     try {
       lease = await this.call<Lease>("GET", `${this.path}/${this.name}`);
@@ -131,15 +146,16 @@ export class LeaderElector {
         metadata: { name: this.name, namespace: this.namespace },
         spec: { holderIdentity: this.identity, leaseDurationSeconds: this.durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
       };
+      const sentAt = this.clock.monotonic();
       await this.call("POST", this.path, { apiVersion: `${COORDINATION_API_GROUP}/v1`, kind: "Lease", ...fresh });
-      this.lastRenew = Date.now();
+      this.renewed(fresh.spec, sentAt);
       return true;
     }
     const spec = lease.spec;
     const holder = spec.holderIdentity ?? "";
-    const renewed = Date.parse(spec.renewTime ?? "") || 0;
-    const expired = holder === "" || renewed + (spec.leaseDurationSeconds ?? this.durationSeconds) * 1000 < Date.now();
-    if (holder !== this.identity && !expired) return false;
+    this.observed.observe(spec, this.clock.monotonic(), this.durationSeconds);
+    // An empty holder is a lease handed back: free at once.
+    if (holder !== this.identity && holder !== "" && this.observed.valid(this.clock.monotonic())) return false;
     if (holder !== this.identity) {
       spec.acquireTime = now;
       spec.leaseTransitions = (spec.leaseTransitions ?? 0) + 1;
@@ -147,6 +163,7 @@ export class LeaderElector {
     spec.holderIdentity = this.identity;
     spec.leaseDurationSeconds = this.durationSeconds;
     spec.renewTime = now;
+    const sentAt = this.clock.monotonic();
     try {
       // The resourceVersion in the body makes a concurrent takeover fail with 409.
       await this.call("PUT", `${this.path}/${this.name}`, lease);
@@ -154,7 +171,17 @@ export class LeaderElector {
       if (error instanceof KubeApiError && error.status === 409) return false;
       throw error;
     }
-    this.lastRenew = Date.now();
+    this.renewed(spec, sentAt);
     return true;
+  }
+
+  /**
+   * Our write is the record others now watch. Counted from when it was sent, not
+   * answered: others may have seen it any time in between, so the renew deadline
+   * keeps its margin however slow the answer was.
+   */
+  private renewed(record: LeaseRecord, sentAt: number): void {
+    this.lastRenew = sentAt;
+    this.observed.observe(record, sentAt, this.durationSeconds);
   }
 }

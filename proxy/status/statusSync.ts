@@ -1,6 +1,7 @@
 // Keeps the API server's status in step with the latest Plan: the elected leader
-// writes, one sync at a time, after every new Plan, on winning leadership, and
-// once a minute (a write lost to a conflict or an outage is retried then).
+// writes, through a work queue (statusQueue.ts) that writes only what differs,
+// after every new Plan and every outside change to a live object, on winning
+// leadership, and once a minute (a write lost to a conflict or an outage is retried).
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { COURIER_CONTROLLER_NAME } from "../../contract/index.ts";
@@ -10,6 +11,7 @@ import type { Plan } from "../model/plan.ts";
 import type { KubeClient } from "../kubeapi/client.ts";
 import { LeaderElector } from "./leaderElection.ts";
 import type { LiveGatewayObjects } from "../kubeapi/objects.ts";
+import { StatusQueue } from "./statusQueue.ts";
 import { StatusWriter, type StatusResources } from "./statusWriter.ts";
 
 const RESYNC_MS = 60_000;
@@ -29,6 +31,10 @@ export interface StatusSyncOptions {
 export interface StatusSync {
   /** A new Plan is serving: bring status up to date with it. */
   planned(plan: Plan): void;
+  /** The watch saw a live GatewayClass, Gateway or TLSRoute (informer key) change. */
+  liveChanged(kind: "GatewayClass" | "Gateway" | "TLSRoute", key: string): void;
+  /** This replica holds the Lease and writes status (the admin page, courier_leader). */
+  isLeader(): boolean;
   stop(): Promise<void>;
 }
 
@@ -48,35 +54,38 @@ export function statusLeaseName(controllerName: string): string {
 
 export function startStatusSync(options: StatusSyncOptions, log: Logger, metrics: Metrics): StatusSync {
   const writer = new StatusWriter(options.client, options.resources, options.controllerName, log, metrics);
-  let latest: Plan | undefined;
-  let writing = Promise.resolve();
+  const queue = new StatusQueue(writer, options.live, log);
+  let stopping = false;
 
-  const sync = (): void => {
-    const plan = latest;
-    if (plan === undefined || !elector.isLeader) return;
-    writing = writing
-      .then(async () => {
-        // Leadership may have been lost, or a newer Plan arrived, while this sync waited its turn.
-        if (plan !== latest || !elector.isLeader) return;
-        const writes = await writer.sync(plan, options.live());
-        if (writes > 0) log.debug("status written", { objects: writes });
-      })
-      // One failed sync must not end the chain: the next change or resync tries again.
-      .catch((error: unknown) => log.warn("status sync failed", { error: (error as Error).message }));
+  const onLeadership = (leader: boolean): void => {
+    if (stopping) return;
+    if (leader) {
+      // Another replica may have written meanwhile, or nobody did: check everything.
+      queue.queueAll(false);
+      queue.start();
+    } else {
+      void queue.stop();
+    }
   };
-
-  const elector = new LeaderElector(options.client, options.leaseNamespace, statusLeaseName(options.controllerName), options.identity ?? `${hostname()}-${process.pid}`, (leader) => leader && sync(), log);
+  const elector = new LeaderElector(options.client, options.leaseNamespace, statusLeaseName(options.controllerName), options.identity ?? `${hostname()}-${process.pid}`, onLeadership, log);
   elector.start();
-  const resync = setInterval(sync, RESYNC_MS);
+  const resync = setInterval(() => {
+    if (elector.isLeader) queue.queueAll(false);
+  }, RESYNC_MS);
 
   return {
     planned(plan) {
-      latest = plan;
-      sync();
+      queue.setPlan(plan);
     },
+    liveChanged(kind, key) {
+      queue.liveChanged(kind, key);
+    },
+    isLeader: () => elector.isLeader,
     async stop() {
+      stopping = true;
       clearInterval(resync);
-      await writing;
+      await queue.stop();
+      queue.dispose();
       await elector.stop();
     },
   };

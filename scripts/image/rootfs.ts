@@ -52,6 +52,14 @@ function tree(hostDir: string, imageDir: string): Planned[] {
   return out;
 }
 
+/**
+ * Type declarations and source maps in npm packages are never loaded at run time, and
+ * are large: @kubernetes/client-node 1.4.0 ships 27 MB of them beside 21 MB of JavaScript.
+ */
+function loadedAtRunTime(file: Planned): boolean {
+  return !/\.d\.[cm]?ts$|\.[cm]?js\.map$/.test(file.imagePath) && !file.imagePath.includes("/node_modules/@types/");
+}
+
 function plan(root: string): { files: Planned[]; info: Omit<PreparedRootfs, "dir"> } {
   const bun = findBunBinary(root);
   const libraries = sharedLibraries(bun.path);
@@ -82,7 +90,7 @@ function plan(root: string): { files: Planned[]; info: Omit<PreparedRootfs, "dir
     { imagePath: "/tmp", mode: 0o1777, source: { kind: "dir" } },
     { imagePath: `${APP_DIR}/package.json`, mode: 0o644, source: { kind: "text", text: `${JSON.stringify(appManifest, null, 2)}\n` } },
     ...sourceDirs.flatMap((d) => tree(join(root, d), `${APP_DIR}/${d}`)),
-    ...packages.flatMap((p) => tree(join(root, p.dir), `${APP_DIR}/${p.dir}`)),
+    ...packages.flatMap((p) => tree(join(root, p.dir), `${APP_DIR}/${p.dir}`).filter(loadedAtRunTime)),
   ];
   return { files, info: { bunVersion: bun.version, packages, libraries: libraries.map((l) => l.imagePath), sourceDirs } };
 }

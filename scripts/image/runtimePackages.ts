@@ -96,7 +96,9 @@ export function runtimePackages(root: string, sourceDirs: readonly string[]): Ru
       throw new Error(`${PROXY_MANIFEST} pins ${name} ${pinned} but ${rel} is ${manifest.version ?? "unknown"}; run npm ci`);
     }
     found.set(rel, { name, version: manifest.version ?? "unknown", dir: rel });
-    for (const dep of Object.keys(manifest.dependencies ?? {})) queue.push({ name: dep, fromDir: dir, optional: false });
+    // Type declarations are never loaded at run time; some packages (@kubernetes/client-node
+    // 1.4.0: @types/node, @types/node-fetch, ...) list them as dependencies all the same.
+    for (const dep of Object.keys(manifest.dependencies ?? {})) if (!dep.startsWith("@types/")) queue.push({ name: dep, fromDir: dir, optional: false });
     for (const dep of Object.keys(manifest.optionalDependencies ?? {})) queue.push({ name: dep, fromDir: dir, optional: true });
   }
   // A package nested inside another's node_modules is copied with its parent already.

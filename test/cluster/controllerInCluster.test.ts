@@ -3,18 +3,27 @@
 // the CA verifies the server, the token authenticates as the ServiceAccount bound to
 // dist/'s ClusterRole, and discovery finds what Courier watches.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeApiError, KubeClient } from "../../proxy/kubeapi/client.ts";
 import { loadInCluster } from "../../proxy/kubeapi/credentials.ts";
+import { SERVICE_ACCOUNT_DIR } from "../../proxy/kubeapi/kubeconfigLocation.ts";
 import { discoverResources } from "../../proxy/kubeapi/resources.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
 
 const PROXY_NAMESPACE = "courier-system";
 const account = `courier-incluster-${process.pid}`;
 let cluster: Cluster;
+/** A root holding var/run/secrets/kubernetes.io/serviceaccount, as a pod's file system does. */
 let dir: string;
+
+/** The service account directory under a root made for one test. */
+function serviceAccountDir(root: string): string {
+  const sa = join(root, SERVICE_ACCOUNT_DIR);
+  mkdirSync(sa, { recursive: true });
+  return sa;
+}
 const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
 
 beforeAll(async () => {
@@ -22,9 +31,10 @@ beforeAll(async () => {
   await cluster.createNamespaces(PROXY_NAMESPACE);
   const { token } = await cluster.mintToken({ namespace: PROXY_NAMESPACE, name: account, rbac: readFileSync(resolve(import.meta.dir, "../../dist/courier-proxy.k8s.yaml"), "utf8") });
   dir = mkdtempSync(join(tmpdir(), "courier-serviceaccount-"));
-  writeFileSync(join(dir, "token"), token);
-  writeFileSync(join(dir, "ca.crt"), readFileSync(cluster.caFile, "utf8"));
-  writeFileSync(join(dir, "namespace"), PROXY_NAMESPACE);
+  const sa = serviceAccountDir(dir);
+  writeFileSync(join(sa, "token"), token);
+  writeFileSync(join(sa, "ca.crt"), readFileSync(cluster.caFile, "utf8"));
+  writeFileSync(join(sa, "namespace"), PROXY_NAMESPACE);
   const server = new URL(cluster.server);
   process.env.KUBERNETES_SERVICE_HOST = server.hostname;
   process.env.KUBERNETES_SERVICE_PORT = server.port;
@@ -62,10 +72,11 @@ describe("in-cluster configuration", () => {
   test("a CA that did not sign the server's certificate is refused", async () => {
     const other = mkdtempSync(join(tmpdir(), "courier-serviceaccount-wrong-ca-"));
     try {
-      writeFileSync(join(other, "token"), readFileSync(join(dir, "token"), "utf8"));
-      writeFileSync(join(other, "namespace"), PROXY_NAMESPACE);
+      const sa = serviceAccountDir(other);
+      writeFileSync(join(sa, "token"), readFileSync(join(serviceAccountDir(dir), "token"), "utf8"));
+      writeFileSync(join(sa, "namespace"), PROXY_NAMESPACE);
       // A CA of its own, unrelated to the cluster's.
-      const made = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(other, "ca.key"), "-out", join(other, "ca.crt"), "-days", "1", "-subj", "/CN=not the cluster CA"]);
+      const made = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(sa, "ca.key"), "-out", join(sa, "ca.crt"), "-days", "1", "-subj", "/CN=not the cluster CA"]);
       expect(made.exitCode).toBe(0);
       const client = new KubeClient(loadInCluster(other));
       const outcome = await client.request("GET", "/version").then(

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Cpu } from "cdk8s-plus-33";
 import { ServiceType } from "cdk8s-plus-33";
-import { Size } from "cdk8s";
-import type { Chart } from "cdk8s";
+import { Chart, Duration, Size, Testing } from "cdk8s";
 import { CourierProxy, ExternalTrafficPolicy, PassthroughGateway, PassthroughGatewayClass } from "../../src/index.ts";
 import { find, synth, synthErrors, type Manifest } from "./helpers.ts";
 
@@ -87,17 +86,21 @@ describe("CourierProxy", () => {
     ]);
   });
 
-  test("probes and metrics on the admin port; requests sized for a proxy", () => {
+  test("probes and metrics on the probe port, the admin page on loopback; a preStop wait; requests sized for a proxy", () => {
     const container = podSpec(objects).containers[0]!;
-    expect(container.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: 9090 } });
-    expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9090 } });
+    expect(container.args).toEqual(["--address-service", "courier-system/courier", "--admin", "127.0.0.1:9090", "--probe-address", "0.0.0.0:9091"]);
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: 9091 } });
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9091 } });
     expect(container.ports).toEqual([
-      { containerPort: 9090, name: "admin", protocol: "TCP" },
+      { containerPort: 9091, name: "probe", protocol: "TCP" },
       { containerPort: 443, name: "tls-443", protocol: "TCP" },
     ]);
+    // No shell in the image: the kubelet's own sleep handler, within the grace period.
+    expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: 10 } } });
+    expect(podSpec(objects).terminationGracePeriodSeconds).toBe(60);
     expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "512Mi" } });
     const template = (find(objects, "Deployment").spec as { template: { metadata: { annotations: Record<string, string>; labels: Record<string, string> } } }).template;
-    expect(template.metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": "9090", "prometheus.io/path": "/metrics" });
+    expect(template.metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": "9091", "prometheus.io/path": "/metrics" });
     expect(template.metadata.labels).toEqual({ "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" });
   });
 
@@ -124,6 +127,8 @@ describe("CourierProxy", () => {
         serviceType: ServiceType.NODE_PORT,
         externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
         adminPort: 9901,
+        probePort: 9902,
+        preStopDelay: Duration.seconds(0),
         resources: { cpu: { request: Cpu.millis(250) }, memory: { request: Size.mebibytes(128) } },
       });
       proxy.addListenerPort(6379);
@@ -136,16 +141,21 @@ describe("CourierProxy", () => {
     const container = (deployment.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!;
     expect(container.image).toBe("registry.local/courier:dev");
     expect(container.resources).toEqual({ requests: { cpu: "250m", memory: "128Mi" } });
-    expect(container.ports.map((p) => p.containerPort)).toEqual([9901, 443, 5432, 6379]);
-    expect(container.readinessProbe).toMatchObject({ httpGet: { port: 9901 } });
+    expect(container.ports.map((p) => p.containerPort)).toEqual([9902, 443, 5432, 6379]);
+    expect(container.readinessProbe).toMatchObject({ httpGet: { port: 9902 } });
+    expect(container.args).toContain("127.0.0.1:9901");
+    expect(container).not.toHaveProperty("lifecycle");
     const service = find(custom, "Service", "edge").spec as Record<string, unknown>;
     expect(service.type).toBe("NodePort");
     expect(service.externalTrafficPolicy).toBe("Local");
     expect((service.ports as { port: number }[]).map((p) => p.port)).toEqual([443, 5432, 6379]);
   });
 
-  test("validation: replicas, ports, admin port clash, namespace", () => {
-    const errors = synthErrors((chart) => void new CourierProxy(chart, "p", { replicas: 0, listenerPorts: [443, 0, 9090], namespace: "Courier" }));
+  test("validation: replicas, ports, admin and probe port clashes, preStop delay, namespace", () => {
+    const errors = synthErrors((chart) => void new CourierProxy(chart, "p", { replicas: 0, listenerPorts: [443, 0, 9090, 9091], namespace: "Courier", preStopDelay: Duration.seconds(60) }));
+    expect(errors).toContain("[test/p] listenerPorts[3]: port 9091 is also the probe port. Fix: pick another probePort or listener port");
+    expect(errors).toContain("[test/p] preStopDelay: 60 s does not fit the pod's 60 s termination grace period with time left to drain. Fix: use whole seconds from 0 to 59");
+    expect(synthErrors((chart) => void new CourierProxy(chart, "p", { adminPort: 9095, probePort: 9095 }))).toContain("[test/p] probePort: port 9095 is also the admin port. Fix: pick different adminPort and probePort");
     expect(errors).toContain("[test/p] replicas: 0 replicas would run no proxy. Fix: use at least 1 (2 or more to survive a node drain)");
     expect(errors).toContain("[test/p] listenerPorts[1]: port 0 is outside 1..65535");
     expect(errors).toContain("[test/p] listenerPorts[2]: port 9090 is also the admin port. Fix: pick another adminPort or listener port");
@@ -165,5 +175,41 @@ describe("CourierProxy and the Gateways of the app", () => {
       '[test/p] listenerPorts: listener "pg" of Gateway infra/gw uses port 5432, which the proxy\'s Service does not expose. Fix: add 5432 to listenerPorts or call addListenerPort(5432)',
     );
     expect(synthErrors(build([443, 5432]))).toBe("");
+  });
+});
+
+describe("CourierProxy monitoring", () => {
+  test("off by default; on: a PodMonitor on the probe port, a PrometheusRule, a Grafana dashboard ConfigMap", () => {
+    const plain = synth((chart) => void new CourierProxy(chart, "courier"));
+    expect(plain.some((o) => ["PodMonitor", "PrometheusRule", "ConfigMap"].includes(o.kind))).toBe(false);
+    const objects = synth((chart) => void new CourierProxy(chart, "courier", { monitoring: { labels: { release: "kube-prometheus-stack" } } }));
+    const podMonitor = find(objects, "PodMonitor", "courier");
+    expect(podMonitor.apiVersion).toBe("monitoring.coreos.com/v1");
+    expect(podMonitor.metadata.labels).toMatchObject({ release: "kube-prometheus-stack" });
+    expect(podMonitor.spec).toEqual({
+      selector: { matchLabels: { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": "courier" } },
+      namespaceSelector: { matchNames: ["courier-system"] },
+      podMetricsEndpoints: [{ port: "probe", path: "/metrics", interval: "30s" }],
+    });
+    const rules = (find(objects, "PrometheusRule", "courier").spec as { groups: { rules: { alert: string; expr: string }[] }[] }).groups[0]!.rules;
+    expect(rules.map((r) => r.alert)).toContain("CourierListenerUnbound");
+    // The memory alert follows the container's limit: 85% of 512Mi.
+    expect(rules.find((r) => r.alert === "CourierMemoryNearLimit")!.expr).toContain(`> ${Math.round(512 * 1024 * 1024 * 0.85)}`);
+    const dashboard = find(objects, "ConfigMap", "courier-grafana-dashboard");
+    expect(dashboard.metadata.labels).toMatchObject({ grafana_dashboard: "1" });
+    const json = JSON.parse((dashboard.data as Record<string, string>)["courier-dashboard.json"]!) as { uid: string; panels: unknown[] };
+    expect(json.uid).toBe("courier-courier-system-courier");
+    expect(json.panels.length).toBeGreaterThan(10);
+  });
+
+  test("each object can be left out, and all of them put in a chart of their own", () => {
+    const only = synth((chart) => void new CourierProxy(chart, "courier", { monitoring: { podMonitor: false, grafanaDashboard: false } }));
+    expect(only.filter((o) => ["PodMonitor", "PrometheusRule", "ConfigMap"].includes(o.kind)).map((o) => o.kind)).toEqual(["PrometheusRule"]);
+    const app = Testing.app();
+    const proxyChart = new Chart(app, "proxy");
+    const monitoringChart = new Chart(app, "monitoring");
+    new CourierProxy(proxyChart, "courier", { monitoring: { scope: monitoringChart } });
+    expect((monitoringChart.toJson() as Manifest[]).map((o) => o.kind)).toEqual(["PodMonitor", "PrometheusRule", "ConfigMap"]);
+    expect((proxyChart.toJson() as Manifest[]).some((o) => o.kind === "PrometheusRule")).toBe(false);
   });
 });

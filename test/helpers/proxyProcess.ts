@@ -17,8 +17,10 @@ export interface ProxyProcess {
 const root = resolve(import.meta.dir, "../..");
 const bun = resolve(root, "node_modules/.bin/bun");
 
-export async function startProxy(args: readonly string[], readyTimeoutMs = 15_000): Promise<ProxyProcess> {
-  const child = spawn(bun, [resolve(root, "proxy/bin/courier.ts"), "serve", "--admin", "off", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+/** `env`: variables to set (a string) or remove (undefined) for the proxy, over this process's environment. */
+export async function startProxy(args: readonly string[], readyTimeoutMs = 15_000, env: Readonly<Record<string, string | undefined>> = {}): Promise<ProxyProcess> {
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const child = spawn(bun, [resolve(root, "proxy/bin/courier.ts"), "serve", "--admin", "off", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: merged });
   let text = "";
   const waiters = new Set<() => void>();
   const onChunk = (chunk: Buffer): void => {
@@ -65,7 +67,8 @@ export async function startProxy(args: readonly string[], readyTimeoutMs = 15_00
     },
   };
   try {
-    await waitForLog(/ INFO  ready/, readyTimeoutMs);
+    // The text record, or the JSON one (--log-format json).
+    await waitForLog(/ INFO  ready |"msg":"ready"/, readyTimeoutMs);
   } catch (error) {
     await proxy.stop(100);
     throw error;

@@ -5,7 +5,7 @@
 // command then serves file mode and routes a real TLS connection to a real backend.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -96,7 +96,10 @@ describe("the OCI archive", () => {
     expect(existsSync(join(image.rootfs, "app/contract"))).toBe(existsSync(join(root, "contract")));
     expect(existsSync(join(image.rootfs, "etc/ssl/certs/ca-certificates.crt"))).toBe(true);
     expect(readFileSync(join(image.rootfs, "etc/passwd"), "utf8")).toContain(":65532:65532:");
-    expect(readdirSync(join(image.rootfs, "app/node_modules")).sort()).toEqual(summary.packages.map((p) => p.slice(0, p.lastIndexOf("@"))).sort());
+    // A scoped package (@opentelemetry/api) is a directory inside its scope's.
+    const modules = join(image.rootfs, "app/node_modules");
+    const installed = readdirSync(modules).flatMap((name) => (name.startsWith("@") ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name]));
+    expect(installed.sort()).toEqual(summary.packages.map((p) => p.slice(0, p.lastIndexOf("@"))).sort());
     expect(summary.packages.some((p) => p.startsWith("yaml@"))).toBe(true);
     expect(summary.packages.some((p) => /^(cdk8s|constructs|typescript|@types)/.test(p))).toBe(false);
   });
@@ -184,6 +187,48 @@ describe("under runc, restricted like the pod", () => {
     } finally {
       await container.remove();
       await backend.close();
+    }
+  }, 90_000);
+
+  test("cluster mode from KUBECONFIG: client-node loads in the image, runs the exec plugin, and its token reaches the API server", async () => {
+    const dir = join(work, "cluster");
+    const config = join(dir, "config");
+    mkdirSync(config, { recursive: true });
+    const pki = createPki(join(dir, "pki"));
+    // Only tls-server-name makes this certificate verify: the URL names 127.0.0.1.
+    const serving = pki.issue("api", ["kube-api.image.test"]);
+    const seen: string[] = [];
+    // Stands in for the API server: it records who asks, and serves no Gateway API (Courier keeps retrying discovery).
+    const api = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: serving.cert, key: serving.key },
+      fetch(request) {
+        seen.push(`${request.method} ${new URL(request.url).pathname} ${request.headers.get("authorization") ?? "-"}`);
+        return Response.json({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 }, { status: 404 });
+      },
+    });
+    const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: "from-exec-plugin" } });
+    writeFileSync(join(config, "kubeconfig"), JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: `https://127.0.0.1:${api.port}`, "certificate-authority-data": Buffer.from(pki.ca).toString("base64"), "tls-server-name": "kube-api.image.test" } }],
+      // The image has no shell: the plugin is Bun itself, found on the image's PATH.
+      users: [{ name: "u", user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "bun", args: ["-e", `console.log(${JSON.stringify(credential)})`] } } }],
+      contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+      "current-context": "x",
+    }));
+    const args = [...deploymentContainer().command, "--admin", "off"];
+    const container = startContainer(image.rootfs, runtimeSpec(image.config, { args, env: ["KUBECONFIG=/config/kubeconfig"], hostNetwork: true, readOnlyMounts: [{ host: config, container: "/config" }] }));
+    try {
+      await container.waitForLog(/cluster mode why="KUBECONFIG=\/config\/kubeconfig"/, 30_000);
+      const deadline = Date.now() + 30_000;
+      while (!seen.some((line) => line.endsWith(" Bearer from-exec-plugin")) && Date.now() < deadline) await Bun.sleep(100);
+      expect(seen.find((line) => line.startsWith("GET /apis/gateway.networking.k8s.io/")) ?? seen.join("\n")).toEndWith(" Bearer from-exec-plugin");
+      expect(container.logs()).toContain('user \\"u\\" (exec plugin)');
+    } finally {
+      await container.remove();
+      api.stop(true);
     }
   }, 90_000);
 });

@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { endpointsFileObjects } from "./endpointsFile.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Metrics } from "../../lib/metrics.ts";
-import { readManifestDir } from "./manifestFiles.ts";
+import { readManifestDir, type ManifestParse } from "./manifestFiles.ts";
 import { formatObjectError, normalizeObjects, type SourcedObject } from "../normalize/normalize.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 
@@ -27,24 +27,31 @@ export type LoadOutcome = { readonly snapshot: Snapshot; readonly errors: readon
 
 /** Reads and normalizes the files once. Errors name the file and the field. */
 export async function loadFileSnapshot(options: FileSourceOptions): Promise<LoadOutcome> {
-  const errors: string[] = [];
-  let objects: SourcedObject[] = [];
+  let manifests: ManifestParse;
   try {
-    const manifests = await readManifestDir(options.manifests);
-    // Manifests are checked against their CRD schemas as kubectl would check them;
-    // the endpoints file's objects are Courier's own, checked by endpointsFile.ts.
-    objects = manifests.objects.map((entry) => ({ ...entry, strict: true }));
-    errors.push(...manifests.errors);
+    manifests = await readManifestDir(options.manifests);
   } catch (error) {
-    errors.push(`${options.manifests}: cannot read the manifests directory: ${(error as Error).message}`);
+    manifests = { objects: [], errors: [`${options.manifests}: cannot read the manifests directory: ${(error as Error).message}`] };
   }
-  if (options.endpoints !== undefined) {
+  return await loadManifests(manifests, options.endpoints);
+}
+
+/**
+ * Normalizes manifests already read (and the endpoints file, when given) exactly as
+ * serving them would: `courier check` calls this with the files it was named.
+ */
+export async function loadManifests(manifests: ManifestParse, endpoints: string | undefined): Promise<LoadOutcome> {
+  const errors: string[] = [...manifests.errors];
+  // Manifests are checked against their CRD schemas as kubectl would check them;
+  // the endpoints file's objects are Courier's own, checked by endpointsFile.ts.
+  const objects: SourcedObject[] = manifests.objects.map((entry) => ({ ...entry, strict: true }));
+  if (endpoints !== undefined) {
     try {
-      const parsed = endpointsFileObjects(parseYaml(await readFile(options.endpoints, "utf8")));
-      for (const e of parsed.errors) errors.push(`${options.endpoints}: ${e.path}: ${e.message}`);
-      for (const object of parsed.objects) objects.push({ object, source: options.endpoints });
+      const parsed = endpointsFileObjects(parseYaml(await readFile(endpoints, "utf8")));
+      for (const e of parsed.errors) errors.push(`${endpoints}: ${e.path}: ${e.message}`);
+      for (const object of parsed.objects) objects.push({ object, source: endpoints });
     } catch (error) {
-      errors.push(`${options.endpoints}: ${(error as Error).message.split("\n")[0]}`);
+      errors.push(`${endpoints}: ${(error as Error).message.split("\n")[0]}`);
     }
   }
   const normalized = normalizeObjects(objects);

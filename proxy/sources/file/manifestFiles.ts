@@ -35,6 +35,11 @@ export async function readManifestDir(dir: string): Promise<ManifestParse> {
     .filter((e) => e.isFile() && MANIFEST_FILE.test(e.name))
     .map((e) => join(e.parentPath, e.name))
     .sort();
+  return await readManifestFiles(files);
+}
+
+/** These files, in the order given (`courier check` names files as well as directories). */
+export async function readManifestFiles(files: readonly string[]): Promise<ManifestParse> {
   const objects: SourcedObject[] = [];
   const errors: string[] = [];
   for (const file of files) {

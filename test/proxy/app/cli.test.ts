@@ -48,3 +48,33 @@ describe("courier serve arguments", () => {
     expect(off.options.limits).toMatchObject({ keepAliveMs: 0, drainTimeoutMs: 0 });
   });
 });
+
+describe("courier serve: admin, probes and logs", () => {
+  test("the admin endpoint is on loopback in every mode; the probe port listens on every address in a pod only", () => {
+    const pod = parseServeArgs([], { KUBERNETES_SERVICE_HOST: "10.96.0.1" });
+    if (!("options" in pod)) throw new Error(pod.error);
+    expect(pod.options.admin).toEqual({ host: "127.0.0.1", port: 9090 });
+    expect(pod.options.probe).toEqual({ host: "0.0.0.0", port: 9091 });
+    // The flag as given: mode.ts finds the pod's service account (test/proxy/app/mode.test.ts).
+    expect(pod.options.kubeconfig).toBeUndefined();
+    const laptop = parseServeArgs([]);
+    if (!("options" in laptop)) throw new Error(laptop.error);
+    expect(laptop.options.probe).toBeUndefined();
+    expect(laptop.options.logFormat).toBe("text");
+  });
+
+  test("addresses, IPv6 in brackets, off, and the options that go with them", () => {
+    const parsed = parseServeArgs(["--admin", "[::1]:9999", "--probe-address", "off", "--admin-token-file", "t", "--log-format", "json", "--access-log-rate", "0"], { KUBERNETES_SERVICE_HOST: "x" });
+    if (!("options" in parsed)) throw new Error(parsed.error);
+    expect(parsed.options).toMatchObject({ admin: { host: "::1", port: 9999 }, probe: undefined, adminTokenFile: "t", logFormat: "json", accessLogRate: 0 });
+    expect(parseServeArgs(["--log-format", "xml"])).toEqual({ error: "--log-format must be one of text, json" });
+    expect(parseServeArgs(["--admin", "9090"])).toEqual({ error: '--admin must be ADDR:PORT or off, not "9090"' });
+    expect(parseServeArgs(["--admin", "0.0.0.0:9091", "--probe-address", "127.0.0.1:9091"])).toEqual({ error: "--admin and --probe-address cannot share port 9091" });
+  });
+
+  test("a value that starts with a dash is written --flag=VALUE", () => {
+    expect(parseServeArgs(["--port-offset", "-100"])).toEqual({ error: '--port-offset needs a value (write --port-offset=VALUE for one starting with "-")' });
+    const parsed = parseServeArgs(["--port-offset=-100"]);
+    expect("options" in parsed && parsed.options.portOffset).toBe(-100);
+  });
+});
