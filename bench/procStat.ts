@@ -64,3 +64,13 @@ export function cpuJiffies(cpu: number): { busy: number; total: number } {
   // idle and iowait are the 4th and 5th values.
   return { busy: total - (values[3] ?? 0) - (values[4] ?? 0), total };
 }
+
+/** Peak resident set size in KiB (VmHWM: the kernel's high-water mark), 0 if the process is gone. */
+export function peakRssKiB(pid: number): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match === null ? 0 : Number(match[1]);
+  } catch {
+    return 0;
+  }
+}

@@ -3,9 +3,17 @@
 # Installs the reference proxies and the C toolchain's TLS headers, builds the load
 # generator and backends into .cache/bench/, then runs bench/main.ts. Arguments pass
 # through, e.g. `npm run bench -- --only bulk --targets direct,courier`.
+# `npm run bench -- scale` runs the control-plane scale benchmark instead.
 set -e
 cd "$(dirname "$0")/.."
 root="$(pwd)"
+# `npm run bench -- scale [...]`: the control plane at scale (bench/scale/main.ts).
+# It needs none of the reference proxies: it starts its own test API server, and
+# stops it and Courier by PID when it ends (the API server also watches its PID).
+if [ "${1:-}" = scale ]; then
+  shift
+  exec node_modules/.bin/bun bench/scale/main.ts "$@"
+fi
 cache="$root/.cache/bench"
 sh scripts/ensure.sh haproxy nginx libnginx-mod-stream libssl-dev gcc openssl postgresql postgresql-client
 mkdir -p "$cache/tmp"

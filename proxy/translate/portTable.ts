@@ -9,7 +9,7 @@
 // route, and every route that lost one is told so in its Accepted message and in a
 // Plan warning.
 
-import { compareHostnamePrecedence } from "../../contract/index.ts";
+import { compareBySpecificity, compareHostnamePrecedence, hostnameSpecificity } from "../../contract/index.ts";
 import type { PlannedHost, PlannedPort, PlannedRoute } from "../model/plan.ts";
 
 export interface SocketAddress {
@@ -43,7 +43,7 @@ export interface PortTable {
   readonly shadowed: readonly ShadowedHost[];
 }
 
-function socketKey(socket: SocketAddress): string {
+export function socketKey(socket: SocketAddress): string {
   return `${socket.address}|${socket.port}`;
 }
 
@@ -68,9 +68,18 @@ export function compareRoutePrecedence(a: HostCandidate, b: HostCandidate): numb
   return a.routeKey < b.routeKey ? -1 : a.routeKey > b.routeKey ? 1 : 0;
 }
 
-function compareSockets(a: SocketAddress, b: SocketAddress): number {
+export function compareSockets(a: SocketAddress, b: SocketAddress): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
   return a.port - b.port;
+}
+
+/** One hostname on one socket: the offer that serves it, and the other routes that offered it. */
+export function decideHostname(offers: readonly HostCandidate[]): { readonly winner: HostCandidate; readonly losers: readonly string[] } | undefined {
+  const [winner, ...others] = [...offers].sort(compareRoutePrecedence);
+  if (winner === undefined) return undefined;
+  // A route reaching one socket through several listeners offers more than once.
+  const losers = new Set(others.map((offer) => offer.routeKey).filter((routeKey) => routeKey !== winner.routeKey));
+  return { winner, losers: [...losers] };
 }
 
 export function buildPortTable(sockets: readonly SocketAddress[], candidates: readonly HostCandidate[]): PortTable {
@@ -93,17 +102,17 @@ export function buildPortTable(sockets: readonly SocketAddress[], candidates: re
     .sort(([, a], [, b]) => compareSockets(a, b))
     .map(([key, socket]) => {
       const byHostname = hostsBySocket.get(key) ?? new Map<string, HostCandidate[]>();
+      // Specificity computed once per hostname, not once per comparison.
       const hosts: PlannedHost[] = [...byHostname.entries()]
-        .sort(([a], [b]) => compareHostnamePrecedence(a, b))
-        .flatMap(([hostname, offers]) => {
-          const [winner, ...others] = [...offers].sort(compareRoutePrecedence);
-          if (winner === undefined) return [];
-          // A route reaching one socket through several listeners offers more than once.
-          const losers = new Set(others.map((offer) => offer.routeKey).filter((routeKey) => routeKey !== winner.routeKey));
-          for (const routeKey of losers) {
-            shadowed.push({ ...socket, hostname, routeKey, winnerKey: winner.routeKey });
+        .map(([hostname, offers]) => ({ hostname, offers, specificity: hostnameSpecificity(hostname) }))
+        .sort((a, b) => compareBySpecificity(a.hostname, a.specificity, b.hostname, b.specificity))
+        .flatMap(({ hostname, offers }) => {
+          const decided = decideHostname(offers);
+          if (decided === undefined) return [];
+          for (const routeKey of decided.losers) {
+            shadowed.push({ ...socket, hostname, routeKey, winnerKey: decided.winner.routeKey });
           }
-          return [{ hostname, route: winner.route }];
+          return [{ hostname, route: decided.winner.route }];
         });
       return { address: socket.address, port: socket.port, hosts };
     });

@@ -1,17 +1,21 @@
 // Cluster mode's configuration source: informers for every watched resource feed one
-// Snapshot; bursts of events are coalesced into one rebuild. When the API server is
-// unreachable the informers keep their last objects, so no Snapshot is lost.
+// cache (clusterCache.ts: objects normalized as they arrive, changes that cannot
+// alter the Plan filtered out) and the Snapshot is assembled from it; a lone change
+// is rebuilt at once, bursts are coalesced (rebuildCoalescer.ts). When the API server
+// is unreachable the informers keep their last objects, so no Snapshot is lost.
 import type { Logger } from "../../lib/log.ts";
-import { formatObjectError, normalizeObjects } from "../normalize/normalize.ts";
 import { BUNDLE_VERSION_ANNOTATION } from "../../../contract/index.ts";
-import type { Snapshot } from "../../model/snapshot.ts";
+import type { GatewayApiBundle, Snapshot } from "../../model/snapshot.ts";
 import type { KubeClient } from "../../kubeapi/client.ts";
 import type { LiveGatewayObjects } from "../../kubeapi/objects.ts";
+import { ClusterCache, type LiveChange } from "./clusterCache.ts";
 import { readGatewayApiBundle } from "./gatewayApiBundle.ts";
 import { Informer } from "./informer.ts";
-import { discoverResources, type WatchedResources } from "../../kubeapi/resources.ts";
+import type { KindStore } from "./kindStore.ts";
+import type { CachedObject } from "./objectCache.ts";
+import { RebuildCoalescer } from "./rebuildCoalescer.ts";
+import { discoverResources, type ApiResource, type WatchedResources } from "../../kubeapi/resources.ts";
 
-const COALESCE_MS = 50;
 const BUNDLE_REREAD_MS = 60_000;
 const DISCOVERY_RETRY_MS = 2_000;
 const REDISCOVERY_MS = 20_000;
@@ -20,11 +24,18 @@ export interface ClusterSource {
   /** The resources (group, version, plural) found by discovery. */
   readonly resources: WatchedResources;
   live(): LiveGatewayObjects;
+  /** Subscribes the status side to changes of live GatewayClasses, Gateways and TLSRoutes. */
+  onLiveChange(listener: LiveChange): void;
   stop(): Promise<void>;
 }
 
+export interface ClusterSourceOptions {
+  /** Services ("namespace/name") whose changes matter even when no route names them (--address-service). */
+  readonly pinnedServices?: ReadonlySet<string>;
+}
+
 /** Watches the cluster and hands every coalesced change over as a new Snapshot. */
-export async function startClusterSource(client: KubeClient, log: Logger, onSnapshot: (snapshot: Snapshot) => void): Promise<ClusterSource> {
+export async function startClusterSource(client: KubeClient, log: Logger, onSnapshot: (snapshot: Snapshot) => void, options: ClusterSourceOptions = {}): Promise<ClusterSource> {
   const server = client.credentials.server;
   let resources: WatchedResources | undefined;
   while (resources === undefined) {
@@ -42,16 +53,18 @@ export async function startClusterSource(client: KubeClient, log: Logger, onSnap
     serviceimports: resources.serviceImports?.version ?? "not served",
   });
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const cache = new ClusterCache(log, options.pinnedServices);
+  const informer = (resource: ApiResource, store: KindStore<unknown>): Informer<CachedObject> =>
+    new Informer(client, resource, () => coalescer.schedule(), log, Math.random, undefined, store);
   const informers = {
-    gatewayClasses: new Informer(client, resources.gatewayClasses, () => schedule(), log),
-    gateways: new Informer(client, resources.gateways, () => schedule(), log),
-    tlsRoutes: new Informer(client, resources.tlsRoutes, () => schedule(), log),
-    services: new Informer(client, resources.services, () => schedule(), log),
-    endpointSlices: new Informer(client, resources.endpointSlices, () => schedule(), log),
-    namespaces: new Informer(client, resources.namespaces, () => schedule(), log),
+    gatewayClasses: informer(resources.gatewayClasses, cache.gatewayClasses),
+    gateways: informer(resources.gateways, cache.gateways),
+    tlsRoutes: informer(resources.tlsRoutes, cache.tlsRoutes),
+    services: informer(resources.services, cache.services),
+    endpointSlices: informer(resources.endpointSlices, cache.endpointSlices),
+    namespaces: informer(resources.namespaces, cache.namespaces),
   };
-  const all: Informer[] = Object.values(informers);
+  const all: Informer<CachedObject>[] = Object.values(informers);
   // ReferenceGrant and ServiceImport are optional: their CRDs may arrive after Courier
   // starts (a GitOps wave, Multi-Cluster Services added later), so discovery is
   // repeated until both are watched.
@@ -61,11 +74,11 @@ export async function startClusterSource(client: KubeClient, log: Logger, onSnap
       const resource = found[key];
       if (optional[key] || resource === undefined) continue;
       optional[key] = true;
-      const informer = new Informer(client, resource, () => schedule(), log);
-      all.push(informer);
+      const added = informer(resource, key === "referenceGrants" ? cache.referenceGrants : cache.serviceImports);
+      all.push(added);
       if (started) {
         log.info("now watching", { [resource.plural]: resource.version });
-        informer.start();
+        added.start();
       }
     }
   };
@@ -96,21 +109,17 @@ export async function startClusterSource(client: KubeClient, log: Logger, onSnap
     const version = (bundleCrd?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[BUNDLE_VERSION_ANNOTATION] ?? null;
     if (version !== bundleVersion) {
       bundleVersion = version;
-      schedule();
+      coalescer.schedule();
     }
   };
 
   const rebuild = (): void => {
-    timer = undefined;
     if (!all.every((i) => i.synced)) return;
-    const objects = [...all.flatMap((i) => [...i.objects.values()].map((object) => ({ object }))), ...(bundleCrd === undefined ? [] : [{ object: bundleCrd }])];
-    const { snapshot, errors } = normalizeObjects(objects);
-    for (const error of errors) log.warn("object left out", { error: formatObjectError(error) });
-    onSnapshot(snapshot);
+    // Without the CRD (or permission to read it) there is no bundle: no SupportedVersion.
+    const bundle: GatewayApiBundle | undefined = bundleCrd === undefined ? undefined : typeof bundleVersion === "string" ? { version: bundleVersion } : {};
+    onSnapshot(cache.snapshot(bundle));
   };
-  const schedule = (): void => {
-    timer ??= setTimeout(rebuild, COALESCE_MS);
-  };
+  const coalescer = new RebuildCoalescer(rebuild);
 
   await readBundle();
   started = true;
@@ -119,11 +128,12 @@ export async function startClusterSource(client: KubeClient, log: Logger, onSnap
 
   return {
     resources,
-    live: () => ({ gatewayClasses: informers.gatewayClasses.objects, gateways: informers.gateways.objects, tlsRoutes: informers.tlsRoutes.objects }),
+    live: () => cache.live(),
+    onLiveChange: (listener) => cache.onLiveChange(listener),
     async stop() {
       clearInterval(rereadBundle);
       clearInterval(rediscover);
-      if (timer !== undefined) clearTimeout(timer);
+      coalescer.stop();
       for (const informer of all) informer.stop();
     },
   };

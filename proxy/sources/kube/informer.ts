@@ -4,6 +4,9 @@
 // A watch that stays silent well past the API server's bookmark interval (a minute)
 // is on a dead connection — a dropped NAT entry or a frozen path never ends the
 // stream by itself — so it is abandoned and started again from the same version.
+// What is kept of each object, and which changes are worth telling the owner about,
+// is the store's business (see objectCache.ts): by default the whole object, and
+// every change.
 import type { Logger } from "../../lib/log.ts";
 import { KubeApiError, type KubeClient } from "../../kubeapi/client.ts";
 import type { KubeObject } from "../../kubeapi/objects.ts";
@@ -21,8 +24,21 @@ function keyOf(object: KubeObject): string {
   return `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 }
 
-export class Informer {
-  readonly objects = new Map<string, KubeObject>();
+/** What an informer keeps of each object, and which changes call its onChange. */
+export interface InformerStore<T> {
+  /** Called once per arriving object; the raw object is not kept. */
+  keep(object: KubeObject): T;
+  /**
+   * Every add (`before` undefined), update and delete (`after` undefined), after the
+   * informer's map has it. True when the change can matter to the owner.
+   */
+  changed(key: string, before: T | undefined, after: T | undefined): boolean;
+}
+
+const WHOLE_OBJECTS: InformerStore<KubeObject> = { keep: (object) => object, changed: () => true };
+
+export class Informer<T = KubeObject> {
+  readonly objects = new Map<string, T>();
   synced = false;
   private resourceVersion = "";
   private running = false;
@@ -36,6 +52,8 @@ export class Informer {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
     private readonly watchIdleTimeoutMs: number = WATCH_IDLE_TIMEOUT_MS,
+    // The default keeps KubeObjects: only valid when T is left at its default.
+    private readonly store: InformerStore<T> = WHOLE_OBJECTS as unknown as InformerStore<T>,
   ) {}
 
   start(): void {
@@ -66,7 +84,7 @@ export class Informer {
   }
 
   private async list(): Promise<void> {
-    const fresh = new Map<string, KubeObject>();
+    const fresh = new Map<string, T>();
     let next = "";
     let version = "";
     do {
@@ -75,15 +93,26 @@ export class Informer {
         `${collectionPath(this.resource)}?limit=${PAGE_SIZE}${next === "" ? "" : `&continue=${encodeURIComponent(next)}`}`,
       );
       // List items carry no apiVersion/kind; normalize needs them.
-      for (const item of page.items ?? []) fresh.set(keyOf(item), { ...item, apiVersion: apiVersionOf(this.resource), kind: this.resource.kind });
+      for (const item of page.items ?? []) fresh.set(keyOf(item), this.store.keep({ ...item, apiVersion: apiVersionOf(this.resource), kind: this.resource.kind }));
       version = page.metadata?.resourceVersion ?? version;
       next = page.metadata?.continue ?? "";
     } while (next !== "");
-    this.objects.clear();
-    for (const [key, object] of fresh) this.objects.set(key, object);
+    // A relist (first start, or after 410 Gone) replaces everything: each difference
+    // goes through the store, as a watch event would have.
+    let mattered = !this.synced;
+    for (const [key, before] of this.objects) {
+      if (fresh.has(key)) continue;
+      this.objects.delete(key);
+      if (this.store.changed(key, before, undefined)) mattered = true;
+    }
+    for (const [key, after] of fresh) {
+      const before = this.objects.get(key);
+      this.objects.set(key, after);
+      if (this.store.changed(key, before, after)) mattered = true;
+    }
     this.resourceVersion = version;
     this.synced = true;
-    this.onChange();
+    if (mattered) this.onChange();
   }
 
   /** A 410 Gone: the version is older than the server keeps (e.g. a restarted API server's empty watch cache). */
@@ -121,9 +150,12 @@ export class Informer {
         const version = object.metadata?.resourceVersion;
         if (version !== undefined) this.resourceVersion = version;
         if (event.type === "BOOKMARK") continue;
-        if (event.type === "DELETED") this.objects.delete(keyOf(object));
-        else this.objects.set(keyOf(object), object);
-        this.onChange();
+        const key = keyOf(object);
+        const before = this.objects.get(key);
+        let after: T | undefined;
+        if (event.type === "DELETED") this.objects.delete(key);
+        else this.objects.set(key, (after = this.store.keep(object)));
+        if (this.store.changed(key, before, after)) this.onChange();
       }
       return true;
     } catch (error) {
