@@ -41,6 +41,8 @@ export const METRIC = {
   configReloads: "courier_config_reloads_total",
   /** Counter: configuration loads that found errors (the last good configuration keeps serving). */
   configErrors: "courier_config_errors_total",
+  /** Counter: configuration changes held back until a second read confirms them (file mode: every listener removed, or a file emptied). */
+  configHeld: "courier_config_reloads_held_total",
   /** Gauge: Unix time of the last configuration applied. */
   configLastReload: "courier_config_last_reload_timestamp_seconds",
   /** Gauge: listening sockets the configuration asks for that could not be bound. */

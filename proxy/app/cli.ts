@@ -3,6 +3,8 @@ import { controllerNameProblem, COURIER_CONTROLLER_NAME, DEFAULT_LIMITS, formatD
 import { parseOptions, stringValue, type OptionSpec } from "./args.ts";
 import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../lib/log.ts";
+import { DEFAULT_CONFIRM_MS } from "../sources/file/fileSource.ts";
+import { DEFAULT_FILE_SIZE_LIMITS, type FileSizeLimits } from "../sources/file/sizeLimits.ts";
 
 export interface HostPort {
   readonly host: string;
@@ -44,6 +46,10 @@ export interface ServeOptions {
   /** Access-log records per second; 0 = unlimited. */
   readonly accessLogRate: number;
   readonly limits: Limits;
+  /** File mode: largest manifest or endpoints file, and largest manifests directory, read. */
+  readonly sizeLimits: FileSizeLimits;
+  /** File mode: how long a change that removes every listener or empties a file must read the same before it applies. */
+  readonly confirmMs: number;
 }
 
 /** Access-log records per second by default: far above a normal gateway's rate, far below a flood's. */
@@ -98,6 +104,11 @@ Options:
   --keepalive DUR          TCP keepalive delay (default ${formatDuration(DEFAULT_LIMITS.keepAliveMs)}; 0 = off)
   --max-connections N      open connections per listener (default ${DEFAULT_LIMITS.maxConnectionsPerListener})
   --drain-timeout DUR      on SIGTERM, wait this long for connections (default ${formatDuration(DEFAULT_LIMITS.drainTimeoutMs)}; 0 = do not wait)
+  --max-file-bytes N       file mode: largest manifest or endpoints file read (default ${DEFAULT_FILE_SIZE_LIMITS.maxFileBytes})
+  --max-dir-bytes N        file mode: largest total of the manifest files (default ${DEFAULT_FILE_SIZE_LIMITS.maxDirBytes})
+  --reload-confirm DUR     file mode: a change that removes every listener or empties a
+                           file applies only once it reads the same this long later
+                           (default ${formatDuration(DEFAULT_CONFIRM_MS)}; a file caught mid-write is never served)
   -h, --help               this help
   DUR is a Go duration in whole milliseconds: 500ms, 90s, 1h30m.
 `;
@@ -106,6 +117,7 @@ const VALUE_OPTIONS = [
   "manifests", "endpoints", "kubeconfig", "context", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name",
   "port-offset", "listen-address", "admin", "admin-token-file", "probe-address", "log-level", "log-format", "access-log-rate",
   "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout",
+  "max-file-bytes", "max-dir-bytes", "reload-confirm",
 ] as const;
 
 const SERVE_OPTIONS: OptionSpec = Object.fromEntries(VALUE_OPTIONS.map((name) => [name, { type: "string" }]));
@@ -209,6 +221,11 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     logFormat,
     accessLogRate: integer("access-log-rate", DEFAULT_ACCESS_LOG_RATE, 0, 10_000_000),
     limits,
+    sizeLimits: {
+      maxFileBytes: integer("max-file-bytes", DEFAULT_FILE_SIZE_LIMITS.maxFileBytes, 1, Number.MAX_SAFE_INTEGER),
+      maxDirBytes: integer("max-dir-bytes", DEFAULT_FILE_SIZE_LIMITS.maxDirBytes, 1, Number.MAX_SAFE_INTEGER),
+    },
+    confirmMs: duration("reload-confirm", DEFAULT_CONFIRM_MS, true),
   };
   if (problems.length > 0) return { error: problems.join("\n") };
   return { options };

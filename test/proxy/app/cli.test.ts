@@ -11,6 +11,19 @@ describe("courier serve arguments", () => {
     expect(parsed.options.limits).toEqual(DEFAULT_LIMITS);
   });
 
+  test("file mode's size limits and reload confirmation: 8 MiB per file, 32 MiB per directory, 1s by default", () => {
+    const defaults = parseServeArgs([]);
+    if (!("options" in defaults)) throw new Error(defaults.error);
+    expect(defaults.options.sizeLimits).toEqual({ maxFileBytes: 8 * 1024 * 1024, maxDirBytes: 32 * 1024 * 1024 });
+    expect(defaults.options.confirmMs).toBe(1_000);
+    const given = parseServeArgs(["--max-file-bytes", "1000", "--max-dir-bytes=5000", "--reload-confirm", "5s"]);
+    if (!("options" in given)) throw new Error(given.error);
+    expect(given.options.sizeLimits).toEqual({ maxFileBytes: 1000, maxDirBytes: 5000 });
+    expect(given.options.confirmMs).toBe(5_000);
+    const bad = parseServeArgs(["--max-file-bytes", "0"]);
+    expect("error" in bad && bad.error).toContain("--max-file-bytes must be an integer");
+  });
+
   test("flags in both --flag value and --flag=value forms", () => {
     const parsed = parseServeArgs(["--manifests", "m", "--endpoints=e.yaml", "--port-offset", "8000", "--idle-timeout", "2h", "--max-hello-bytes=65536", "--admin", "off"]);
     if (!("options" in parsed)) throw new Error(parsed.error);
