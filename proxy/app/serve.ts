@@ -19,6 +19,7 @@ import type { Snapshot } from "../model/snapshot.ts";
 import { PlanProgrammer } from "./planProgrammer.ts";
 import { planner } from "./planner.ts";
 import { describePlan } from "./planSummary.ts";
+import { clusterPlanEvents, type PlanEvents } from "../status/planEvents.ts";
 import { startStatusSync, type StatusSync } from "../status/statusSync.ts";
 import { COURIER_VERSION } from "./version.ts";
 
@@ -39,10 +40,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   let draining = false;
 
   let statusSync: StatusSync | undefined;
+  let planEvents: PlanEvents | undefined;
   const programmer = new PlanProgrammer(dataPlane, log, (plan) => {
     programmed = plan;
     metrics.set(METRIC.listenersUnbound, "Listening sockets the configuration asks for that could not be bound (retried every 5 s).", plan.ports.length - dataPlane.boundPorts().size);
     statusSync?.planned(plan);
+    planEvents?.planned(plan);
   });
   const apply = (plan: Plan): void => {
     programmer.program(plan);
@@ -110,12 +113,19 @@ export async function serve(options: ServeOptions): Promise<void> {
     // The --address-service's status decides Gateway addresses though no route names it.
     const pinnedServices = new Set(options.addressService === undefined ? [] : [`${options.addressService.namespace}/${options.addressService.name}`]);
     const cluster = await startClusterSource(client, log, onSnapshot, { pinnedServices });
-    statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace: options.leaseNamespace ?? credentials.namespace, controllerName: options.controllerName }, log, metrics);
+    const leaseNamespace = options.leaseNamespace ?? credentials.namespace;
+    // Events for what changes, sent by the replica that writes status.
+    const events = clusterPlanEvents(client, options.controllerName, leaseNamespace, cluster.live, log);
+    planEvents = events;
+    statusSync = startStatusSync({ client, resources: cluster.resources, live: cluster.live, leaseNamespace, controllerName: options.controllerName, onLeadership: (leader) => events.leadership(leader) }, log, metrics);
     const sync = statusSync;
     // Outside changes to live objects (not Courier's own writes) are checked again.
     cluster.onLiveChange((kind, key) => sync.liveChanged(kind, key));
     const programmed = programmer.programmed;
-    if (programmed !== undefined) statusSync.planned(programmed);
+    if (programmed !== undefined) {
+      events.planned(programmed);
+      statusSync.planned(programmed);
+    }
     source = { stop: async () => { await cluster.stop(); await sync.stop(); } };
   }
   if (admin !== undefined) log.info("admin endpoint", { url: `http://${admin.hostname}:${admin.port}/` });

@@ -1,7 +1,7 @@
 // Kubernetes objects as the API server sends them: only the fields Courier's edges
 // read are typed; the rest is normalized into a Snapshot elsewhere.
 export type KubeObject = Record<string, unknown> & {
-  metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+  metadata?: { namespace?: string; name?: string; uid?: string; resourceVersion?: string };
   status?: unknown;
 };
 

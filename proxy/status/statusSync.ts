@@ -26,6 +26,8 @@ export interface StatusSyncOptions {
   /** This Courier's controllerName (--controller-name): whose route status entries it writes, and its Lease's name. */
   readonly controllerName: string;
   readonly identity?: string;
+  /** Told each time this replica wins or loses leadership (Events, planEvents.ts). */
+  readonly onLeadership?: (leader: boolean) => void;
 }
 
 export interface StatusSync {
@@ -59,6 +61,7 @@ export function startStatusSync(options: StatusSyncOptions, log: Logger, metrics
 
   const onLeadership = (leader: boolean): void => {
     if (stopping) return;
+    options.onLeadership?.(leader);
     if (leader) {
       // Another replica may have written meanwhile, or nobody did: check everything.
       queue.queueAll(false);

@@ -2,7 +2,7 @@
 // arrives, and the raw JSON (managedFields, last-applied annotations, specs Courier
 // does not read) is dropped at once. Kept are the Snapshot's piece, slimmed to what
 // translate() reads, and for the kinds whose status Courier writes a "live" stub
-// (identity, generation, resourceVersion, status) that the status writer merges
+// (identity and uid, generation, resourceVersion, status) that the status writer merges
 // into and guards its writes with.
 import {
   FALLBACK_ANNOTATION,
@@ -91,7 +91,7 @@ class LiveStub {
   constructor(
     readonly apiVersion: unknown,
     readonly kind: unknown,
-    readonly metadata: { readonly namespace?: string; readonly name?: string; readonly resourceVersion?: string; readonly generation?: number },
+    readonly metadata: { readonly namespace?: string; readonly name?: string; readonly uid?: string; readonly resourceVersion?: string; readonly generation?: number },
     status: unknown,
   ) {
     this.#statusText = status === undefined ? undefined : JSON.stringify(status);
@@ -104,7 +104,7 @@ class LiveStub {
 
 function liveStub(object: KubeObject): KubeObject {
   const metadata = (object.metadata ?? {}) as NonNullable<KubeObject["metadata"]> & { generation?: number };
-  return new LiveStub(object["apiVersion"], object["kind"], { namespace: metadata.namespace, name: metadata.name, resourceVersion: metadata.resourceVersion, generation: metadata.generation }, object.status);
+  return new LiveStub(object["apiVersion"], object["kind"], { namespace: metadata.namespace, name: metadata.name, uid: metadata.uid, resourceVersion: metadata.resourceVersion, generation: metadata.generation }, object.status);
 }
 
 /** Normalizes and slims one arriving object; an invalid one is logged now and kept as "left out". */
@@ -119,11 +119,28 @@ export function cacheObject(object: KubeObject, log: Logger): CachedObject {
 }
 
 /**
- * The object as translate() sees it, as text: equal views mean a change that cannot
- * alter the Plan (a status write, a managedFields or resourceVersion bump, an
- * annotation or label translate does not read). Normalized values are built field by
- * field in a fixed order, so JSON text is a faithful comparison.
+ * Whether translate() sees the two the same: then the change cannot alter the Plan
+ * (a status write, a managedFields or resourceVersion bump, an annotation or label
+ * translate does not read). Both absent or left out counts as the same.
  */
-export function translateView(cached: CachedObject | undefined): string {
-  return cached?.normalized === undefined ? "" : JSON.stringify(cached.normalized.value);
+export function sameForTranslate(before: CachedObject | undefined, after: CachedObject | undefined): boolean {
+  return sameValue(before?.normalized?.value, after?.normalized?.value);
+}
+
+/** Deep equality of normalized values (plain objects, arrays, strings, numbers, booleans), without serializing them. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in left) {
+    // An absent field and one set to undefined are the same to translate().
+    if (!sameValue(left[key], right[key])) return false;
+    if (left[key] !== undefined) count++;
+  }
+  for (const key in right) if (right[key] !== undefined) count--;
+  return count === 0;
 }
