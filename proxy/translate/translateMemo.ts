@@ -15,7 +15,7 @@ import type { RouteStatusPlan } from "../model/plan.ts";
 import type { Snapshot, TLSRoute } from "../model/snapshot.ts";
 import type { ServedGateway } from "./gateways.ts";
 import { IncrementalPortTable } from "./incrementalPortTable.ts";
-import { backendDependencies, sameBackendDependencies, type BackendDependency, type EvaluatedRoute } from "./routeEvaluation.ts";
+import { backendDependencies, backendDependenciesHold, type BackendDependency, type EvaluatedRoute } from "./routeEvaluation.ts";
 import type { SnapshotIndex } from "./snapshotIndex.ts";
 
 /** Every input the served Gateways and each route's evaluation share. */
@@ -54,7 +54,7 @@ function sameWorld(a: RouteWorld, b: RouteWorld): boolean {
 interface RememberedRoute {
   readonly world: WorldState;
   /** The index tables the backends were looked up in: while they are the same, so are the lookups. */
-  readonly tables: BackendTables;
+  tables: BackendTables;
   readonly backends: readonly BackendDependency[];
   readonly evaluated: EvaluatedRoute;
 }
@@ -94,9 +94,8 @@ export class TranslateMemo {
     if (known !== undefined && known.world === world) {
       if (sameTables(known.tables, tables)) return known.evaluated;
       // Services or slices changed somewhere: look this route's backends up again.
-      const backends = backendDependencies(route, index);
-      if (sameBackendDependencies(known.backends, backends)) {
-        this.routes.set(route, { ...known, tables, backends });
+      if (backendDependenciesHold(known.backends, index)) {
+        known.tables = tables;
         return known.evaluated;
       }
     }

@@ -1,16 +1,26 @@
 // Which Services and ServiceImports some TLSRoute names as a backend, kept up to date
 // route by route. translate() looks backends up only by these names (and the planner
-// looks up the --address-service), so a change to any other Service, ServiceImport or
-// their EndpointSlices cannot change the Plan: the cluster source then skips the
-// rebuild. The changed object is still cached, so a route that starts naming it
-// later sees its latest state.
+// looks up the --address-service), so any other Service, ServiceImport or their
+// EndpointSlices stays out of the Snapshot and a change to one skips the rebuild.
+// The changed object is still cached, so a route that starts naming it later sees
+// its latest state.
 import { MCS_API_GROUP } from "../../../contract/index.ts";
 import type { EndpointSlice, TLSRoute } from "../../model/snapshot.ts";
 
 export type BackendKind = "Service" | "ServiceImport";
 
-function backendKey(kind: BackendKind, namespace: string, name: string): string {
+/** "Service namespace/name" or "ServiceImport namespace/name". */
+export function backendKey(kind: BackendKind, namespace: string, name: string): string {
   return `${kind} ${namespace}/${name}`;
+}
+
+/** The backends an EndpointSlice serves (by its service-name labels), as backend keys; none for no slice. */
+export function sliceOwners(slice: EndpointSlice | undefined): string[] {
+  const owners: string[] = [];
+  if (slice === undefined) return owners;
+  if (slice.serviceName !== undefined) owners.push(backendKey("Service", slice.meta.namespace, slice.serviceName));
+  if (slice.serviceImportName !== undefined) owners.push(backendKey("ServiceImport", slice.meta.namespace, slice.serviceImportName));
+  return owners;
 }
 
 function referencesOf(route: TLSRoute): string[] {
@@ -33,14 +43,22 @@ export class BackendReferences {
     private readonly pinnedServices: ReadonlySet<string> = new Set(),
   ) {}
 
-  /** A route was added (`before` undefined), changed or deleted (`after` undefined). */
-  routeChanged(before: TLSRoute | undefined, after: TLSRoute | undefined): void {
-    for (const key of before === undefined ? [] : referencesOf(before)) {
+  /**
+   * A route was added (`before` undefined), changed or deleted (`after` undefined).
+   * Returns the backend keys that became referenced or stopped being referenced.
+   */
+  routeChanged(before: TLSRoute | undefined, after: TLSRoute | undefined): string[] {
+    const released = before === undefined ? [] : referencesOf(before);
+    const taken = after === undefined ? [] : referencesOf(after);
+    const touched = new Set([...released, ...taken]);
+    const was = new Map([...touched].map((key) => [key, this.counts.has(key)] as const));
+    for (const key of released) {
       const count = (this.counts.get(key) ?? 0) - 1;
       if (count > 0) this.counts.set(key, count);
       else this.counts.delete(key);
     }
-    for (const key of after === undefined ? [] : referencesOf(after)) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    for (const key of taken) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    return [...touched].filter((key) => was.get(key) !== this.counts.has(key));
   }
 
   isReferenced(kind: BackendKind, namespace: string, name: string): boolean {

@@ -3,10 +3,11 @@
 // - a change translate() cannot see (status, managedFields, resourceVersion, an
 //   annotation or label it does not read) does not: Courier's own status writes
 //   come back as exactly such changes;
-// - a change to a Service, ServiceImport or EndpointSlice that no route names (nor
-//   the --address-service) does not either (see backendReferences.ts).
-// A Snapshot list is the same array until its kind changes, so translate()'s
-// lookups built from it can be reused (see translate/snapshotIndex.ts).
+// - Services, ServiceImports and EndpointSlices are in the Snapshot only while a
+//   route names them (or, for a Service, it is the --address-service): a change to
+//   any other does not either (see backendReferences.ts).
+// A Snapshot list is the same array until one of its members changes, so what
+// translate() derived from it is reused (translate/snapshotIndex.ts, translateMemo.ts).
 import type { Logger } from "../../lib/log.ts";
 import type { LiveGatewayObjects } from "../../kubeapi/objects.ts";
 import type {
@@ -21,7 +22,7 @@ import type {
   Snapshot,
   TLSRoute,
 } from "../../model/snapshot.ts";
-import { BackendReferences, type BackendKind } from "./backendReferences.ts";
+import { BackendReferences, sliceOwners } from "./backendReferences.ts";
 import { KindStore } from "./kindStore.ts";
 import type { CachedObject } from "./objectCache.ts";
 
@@ -33,6 +34,9 @@ function splitKey(key: string): { namespace: string; name: string } {
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+const routeOf = (cached: CachedObject | undefined): TLSRoute | undefined => (cached?.normalized?.kind === "TLSRoute" ? cached.normalized.value : undefined);
+const sliceOf = (cached: CachedObject | undefined): EndpointSlice | undefined => (cached?.normalized?.kind === "EndpointSlice" ? cached.normalized.value : undefined);
+
 export class ClusterCache {
   readonly references: BackendReferences;
   readonly gatewayClasses: KindStore<GatewayClass>;
@@ -43,35 +47,41 @@ export class ClusterCache {
   readonly endpointSlices: KindStore<EndpointSlice>;
   readonly serviceImports: KindStore<ServiceImport>;
   readonly namespaces: KindStore<Namespace>;
+  /** Backend key -> the informer keys of the EndpointSlices labelled with it. */
+  private readonly slicesByOwner = new Map<string, Set<string>>();
   private liveChange: LiveChange | undefined;
 
   constructor(log: Logger, pinnedServices: ReadonlySet<string> = new Set()) {
     const references = new BackendReferences(pinnedServices);
     this.references = references;
-    const live = (kind: "GatewayClass" | "Gateway" | "TLSRoute") => (key: string) => this.liveChange?.(kind, key);
-    const backend = (kind: BackendKind) => (key: string) => {
-      const { namespace, name } = splitKey(key);
-      return references.isReferenced(kind, namespace, name);
-    };
-    const sliceOf = (cached: CachedObject | undefined): EndpointSlice | undefined =>
-      cached?.normalized?.kind === "EndpointSlice" ? cached.normalized.value : undefined;
-    this.gatewayClasses = new KindStore((n) => (n.kind === "GatewayClass" ? n.value : undefined), log, () => true, live("GatewayClass"));
-    this.gateways = new KindStore((n) => (n.kind === "Gateway" ? n.value : undefined), log, () => true, live("Gateway"));
-    this.tlsRoutes = new KindStore((n) => (n.kind === "TLSRoute" ? n.value : undefined), log, () => true, (key, before, after) => {
-      const route = (cached: CachedObject | undefined) => (cached?.normalized?.kind === "TLSRoute" ? cached.normalized.value : undefined);
-      references.routeChanged(route(before), route(after));
-      this.liveChange?.("TLSRoute", key);
+    const live = (kind: "GatewayClass" | "Gateway" | "TLSRoute") => ({ onAnyChange: (key: string) => this.liveChange?.(kind, key) });
+    this.gatewayClasses = new KindStore((n) => (n.kind === "GatewayClass" ? n.value : undefined), log, live("GatewayClass"));
+    this.gateways = new KindStore((n) => (n.kind === "Gateway" ? n.value : undefined), log, live("Gateway"));
+    this.tlsRoutes = new KindStore((n) => (n.kind === "TLSRoute" ? n.value : undefined), log, {
+      onAnyChange: (key, before, after) => {
+        for (const backend of references.routeChanged(routeOf(before), routeOf(after))) this.backendFlipped(backend);
+        this.liveChange?.("TLSRoute", key);
+      },
     });
     this.referenceGrants = new KindStore((n) => (n.kind === "ReferenceGrant" ? n.value : undefined), log);
-    this.services = new KindStore((n) => (n.kind === "Service" ? n.value : undefined), log, backend("Service"));
-    this.serviceImports = new KindStore((n) => (n.kind === "ServiceImport" ? n.value : undefined), log, backend("ServiceImport"));
-    this.endpointSlices = new KindStore((n) => (n.kind === "EndpointSlice" ? n.value : undefined), log, (_key, before, after) => {
-      const slices = [sliceOf(before), sliceOf(after)];
-      // A slice Courier could not read at all is taken as mattering: its owner is unknown.
-      if (slices.some((slice, i) => slice === undefined && (i === 0 ? before : after) !== undefined)) return true;
-      return slices.some((slice) => slice !== undefined && references.sliceReferenced(slice));
-    });
     this.namespaces = new KindStore((n) => (n.kind === "Namespace" ? n.value : undefined), log);
+    this.services = new KindStore((n) => (n.kind === "Service" ? n.value : undefined), log, {
+      member: (key) => references.isReferenced("Service", splitKey(key).namespace, splitKey(key).name),
+    });
+    this.serviceImports = new KindStore((n) => (n.kind === "ServiceImport" ? n.value : undefined), log, {
+      member: (key) => references.isReferenced("ServiceImport", splitKey(key).namespace, splitKey(key).name),
+    });
+    this.endpointSlices = new KindStore((n) => (n.kind === "EndpointSlice" ? n.value : undefined), log, {
+      member: (_key, slice) => references.sliceReferenced(slice),
+      onAnyChange: (key, before, after) => {
+        for (const owner of sliceOwners(sliceOf(before))) this.slicesByOwner.get(owner)?.delete(key);
+        for (const owner of sliceOwners(sliceOf(after))) {
+          let keys = this.slicesByOwner.get(owner);
+          if (keys === undefined) this.slicesByOwner.set(owner, (keys = new Set()));
+          keys.add(key);
+        }
+      },
+    });
   }
 
   /** Subscribes the status side to live object changes (one subscriber). */
@@ -95,5 +105,14 @@ export class ClusterCache {
 
   live(): LiveGatewayObjects {
     return { gatewayClasses: this.gatewayClasses.live, gateways: this.gateways.live, tlsRoutes: this.tlsRoutes.live };
+  }
+
+  /** A backend became named by some route, or by none any more: it and its slices join or leave the Snapshot. */
+  private backendFlipped(backend: string): void {
+    const space = backend.indexOf(" ");
+    const key = backend.slice(space + 1);
+    if (backend.startsWith("Service ")) this.services.refresh(key);
+    else this.serviceImports.refresh(key);
+    for (const slice of this.slicesByOwner.get(backend) ?? []) this.endpointSlices.refresh(slice);
   }
 }

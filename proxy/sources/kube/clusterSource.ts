@@ -10,8 +10,7 @@ import type { KubeClient } from "../../kubeapi/client.ts";
 import type { LiveGatewayObjects } from "../../kubeapi/objects.ts";
 import { ClusterCache, type LiveChange } from "./clusterCache.ts";
 import { readGatewayApiBundle } from "./gatewayApiBundle.ts";
-import { Informer } from "./informer.ts";
-import type { KindStore } from "./kindStore.ts";
+import { Informer, type InformerStore } from "./informer.ts";
 import type { CachedObject } from "./objectCache.ts";
 import { RebuildCoalescer } from "./rebuildCoalescer.ts";
 import { discoverResources, type ApiResource, type WatchedResources } from "../../kubeapi/resources.ts";
@@ -54,7 +53,7 @@ export async function startClusterSource(client: KubeClient, log: Logger, onSnap
   });
 
   const cache = new ClusterCache(log, options.pinnedServices);
-  const informer = (resource: ApiResource, store: KindStore<unknown>): Informer<CachedObject> =>
+  const informer = (resource: ApiResource, store: InformerStore<CachedObject>): Informer<CachedObject> =>
     new Informer(client, resource, () => coalescer.schedule(), log, Math.random, undefined, store);
   const informers = {
     gatewayClasses: informer(resources.gatewayClasses, cache.gatewayClasses),

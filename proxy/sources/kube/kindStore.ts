@@ -1,31 +1,40 @@
 // One watched kind's share of the cluster cache: the informer's store (objectCache.ts
 // decides what is kept), the kind's Snapshot list, rebuilt only when one of its
-// objects changed and re-sorted only when one came or went, and for the kinds whose
+// members changed and re-sorted only when one came or went, and for the kinds whose
 // status Courier writes, the live stubs by key.
+//
+// A kind may list only some of its objects in the Snapshot (`member`): Services,
+// ServiceImports and EndpointSlices only when a route names them (translate() reads
+// no other), so a change to any other leaves the list, and everything translate()
+// derived from it, as it was. Which objects are members can change without the
+// object changing (a route starts naming a Service): the cache then calls refresh().
 import type { Logger } from "../../lib/log.ts";
 import type { KubeObject } from "../../kubeapi/objects.ts";
 import type { NormalizedObject } from "../normalize/normalize.ts";
 import type { InformerStore } from "./informer.ts";
-import { cacheObject, translateView, type CachedObject } from "./objectCache.ts";
+import { cacheObject, sameForTranslate, type CachedObject } from "./objectCache.ts";
 
-/** Whether a change to one object can change the Plan, beyond its Snapshot piece changing at all. */
-export type Relevance = (key: string, before: CachedObject | undefined, after: CachedObject | undefined) => boolean;
+export interface KindStoreOptions<V> {
+  /** Whether the object belongs in the Snapshot list (default: every valid object). */
+  readonly member?: (key: string, value: V) => boolean;
+  /** Told of every change, relevant or not (references, live objects for the status writer). */
+  readonly onAnyChange?: (key: string, before: CachedObject | undefined, after: CachedObject | undefined) => void;
+}
 
 export class KindStore<V> implements InformerStore<CachedObject> {
   private readonly values = new Map<string, V>();
+  private readonly members = new Set<string>();
   /** By informer key ("namespace/name", "/name" for cluster-scoped objects). */
   readonly live = new Map<string, KubeObject>();
-  private order: string[] | undefined;
+  /** Member keys in order; kept sorted by binary insertion (a re-sort of 20,000 keys per change is what this avoids). */
+  private readonly order: string[] = [];
   private list: readonly V[] | undefined = [];
 
   constructor(
     /** The Snapshot value of a normalized object of this kind. */
     private readonly valueOf: (normalized: NormalizedObject) => V | undefined,
     private readonly log: Logger,
-    /** Further filter on changes whose Snapshot piece did change (default: all matter). */
-    private readonly relevant: Relevance = () => true,
-    /** Told of every change, relevant or not (the status writer follows live objects). */
-    private readonly onAnyChange?: (key: string, before: CachedObject | undefined, after: CachedObject | undefined) => void,
+    private readonly options: KindStoreOptions<V> = {},
   ) {}
 
   keep(object: KubeObject): CachedObject {
@@ -34,26 +43,66 @@ export class KindStore<V> implements InformerStore<CachedObject> {
 
   changed(key: string, before: CachedObject | undefined, after: CachedObject | undefined): boolean {
     const value = after?.normalized === undefined ? undefined : this.valueOf(after.normalized);
-    const had = this.values.has(key);
+    // Equal for translate() (a status write, a resourceVersion bump): the value already
+    // kept stays, so everything derived from it stays valid too.
+    const same = value !== undefined && this.values.has(key) && sameForTranslate(before, after);
     if (value === undefined) this.values.delete(key);
-    else this.values.set(key, value);
-    // Informer keys sort like keyOf(): namespaced keys are the same text, and
-    // cluster-scoped ones all carry the same "/" prefix.
-    if (had !== (value !== undefined)) this.order = undefined;
-    this.list = undefined;
+    else if (!same) this.values.set(key, value);
     if (after?.live === undefined) this.live.delete(key);
     else this.live.set(key, after.live);
-    this.onAnyChange?.(key, before, after);
-    return translateView(before) !== translateView(after) && this.relevant(key, before, after);
+    // First: a route change may make other objects members (see ClusterCache).
+    this.options.onAnyChange?.(key, before, after);
+    const was = this.members.has(key);
+    const is = this.updateMembership(key);
+    // Not in the Snapshot before or after, or unchanged in it: the Plan stays as it was.
+    if ((!was && !is) || (same && was === is)) return false;
+    this.list = undefined;
+    return true;
   }
 
-  /** The kind's Snapshot list, sorted by namespace/name; the same array while nothing changed. */
+  /** Membership may have changed for reasons outside the object; true when it did. */
+  refresh(key: string): boolean {
+    const was = this.members.has(key);
+    const is = this.updateMembership(key);
+    if (was !== is) this.list = undefined;
+    return was !== is;
+  }
+
+  /** The kind's Snapshot list, sorted by namespace/name; the same array while no member changed. */
   snapshotList(): readonly V[] {
     if (this.list !== undefined) return this.list;
-    this.order ??= [...this.values.keys()].sort();
     const list: V[] = [];
     for (const key of this.order) list.push(this.values.get(key)!);
     this.list = list;
     return list;
   }
+
+  private updateMembership(key: string): boolean {
+    const value = this.values.get(key);
+    const is = value !== undefined && (this.options.member?.(key, value) ?? true);
+    if (is === this.members.has(key)) return is;
+    // Informer keys sort like keyOf(): namespaced keys are the same text, and
+    // cluster-scoped ones all carry the same "/" prefix.
+    const at = insertionPoint(this.order, key);
+    if (is) {
+      this.members.add(key);
+      this.order.splice(at, 0, key);
+    } else {
+      this.members.delete(key);
+      this.order.splice(at, 1);
+    }
+    return is;
+  }
+}
+
+/** Index of the first key not before `key` in sorted `keys`. */
+function insertionPoint(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keys[middle]! < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

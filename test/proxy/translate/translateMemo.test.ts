@@ -9,7 +9,7 @@ import type { KubeObject } from "../../../proxy/kubeapi/objects.ts";
 import { Logger } from "../../../proxy/lib/log.ts";
 import type { Plan } from "../../../proxy/model/plan.ts";
 import { ClusterCache } from "../../../proxy/sources/kube/clusterCache.ts";
-import type { KindStore } from "../../../proxy/sources/kube/kindStore.ts";
+import type { InformerStore } from "../../../proxy/sources/kube/informer.ts";
 import type { CachedObject } from "../../../proxy/sources/kube/objectCache.ts";
 import { normalizeObjects } from "../../../proxy/sources/normalize/normalize.ts";
 import { translate, type GatewayAddresses, type TranslateOptions } from "../../../proxy/translate/translate.ts";
@@ -18,7 +18,7 @@ import { RandomWorld, seededRandom, type RawObject } from "./randomWorld.ts";
 
 const STEPS = 1_000;
 
-function storeOf(cache: ClusterCache, kind: string): KindStore<unknown> {
+function storeOf(cache: ClusterCache, kind: string): InformerStore<CachedObject> {
   switch (kind) {
     case "GatewayClass":
       return cache.gatewayClasses;
