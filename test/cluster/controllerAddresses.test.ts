@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
 import { applyScenario } from "../helpers/clusterScenario.ts";
-import { type ClusterProxy, deleteTestObjects, eventually, gatewayClassYaml, gatewayYaml, getObject, listenersOf, startClusterProxy, summary, waitObjectCondition } from "./controllerKit.ts";
+import { type ClusterProxy, deleteTestObjects, eventually, gatewayClassYaml, gatewayYaml, getObject, holdListenerPort, listenersOf, startClusterProxy, summary, waitObjectCondition } from "./controllerKit.ts";
 
 const ns = `ctl-addresses-${process.pid}`;
 let cluster: Cluster;
@@ -63,17 +63,9 @@ describe("Gateway addresses from the proxy's Service", () => {
 
 describe("a listener that cannot bind", () => {
   test("makes its Gateway Programmed=False/Pending, and it recovers once the port is free", async () => {
-    // A listener port whose socket this test holds first.
-    let listenerPort = 444;
-    for (; listenerPort < 520 && squatter === undefined; listenerPort++) {
-      try {
-        squatter = Bun.listen({ hostname: "127.0.0.1", port: proxy!.port(listenerPort), socket: { data() {} } });
-      } catch {
-        // Taken by someone else: try the next one.
-      }
-    }
-    listenerPort -= 1;
-    expect(squatter).toBeDefined();
+    const held = holdListenerPort(proxy!);
+    squatter = held.squatter;
+    const listenerPort = held.listenerPort;
     await cluster.apply(gatewayYaml(ns, "blocked", { port: listenerPort }));
     const blocked = await waitObjectCondition(cluster, "gateway", ns, "blocked", "Programmed", "False/Pending");
     const programmed = (blocked.status?.conditions as { type: string; message: string }[]).find((c) => c.type === "Programmed")!;

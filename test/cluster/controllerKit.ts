@@ -2,6 +2,7 @@
 // mode as a process, manifests for the objects tests create (Services without
 // selectors and the EndpointSlices a controller-manager would have made), reading
 // objects back, and waiting for the status Courier writes.
+import type { TCPSocketListener } from "bun";
 import { COURIER_CONTROLLER_NAME } from "../../contract/index.ts";
 import { freePort } from "../helpers/ports.ts";
 import { startProxy, type ProxyProcess } from "../helpers/proxyProcess.ts";
@@ -272,4 +273,20 @@ export async function deleteTestObjects(cluster: Cluster, namespace: string): Pr
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * Binds, before the proxy does, the socket one of its listener ports lands on (the
+ * first free one from 444), so that a Gateway on that port cannot be bound. Returns
+ * the listener port and the holding socket.
+ */
+export function holdListenerPort(proxy: ClusterProxy): { readonly listenerPort: number; readonly squatter: TCPSocketListener<undefined> } {
+  for (let listenerPort = 444; listenerPort < 520; listenerPort++) {
+    try {
+      return { listenerPort, squatter: Bun.listen({ hostname: "127.0.0.1", port: proxy.port(listenerPort), socket: { data() {} } }) };
+    } catch {
+      // Taken by someone else: try the next one.
+    }
+  }
+  throw new Error("no free port to hold between 444 and 519 (plus the proxy's offset)");
 }

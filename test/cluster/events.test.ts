@@ -14,6 +14,7 @@ import {
   gatewayClassYaml,
   gatewayYaml,
   getObject,
+  holdListenerPort,
   serviceWithEndpointsYaml,
   startClusterProxy,
   tlsRouteYaml,
@@ -112,18 +113,9 @@ describe("Courier's Events", () => {
   });
 
   test("a listener that cannot bind: a Warning on its Gateway; bound once the port is free: a Normal one", async () => {
-    // A listener port whose socket this test holds first.
-    let squatter: TCPSocketListener<undefined> | undefined;
-    let listenerPort = 444;
-    for (; listenerPort < 520 && squatter === undefined; listenerPort++) {
-      try {
-        squatter = Bun.listen({ hostname: "127.0.0.1", port: proxy!.port(listenerPort), socket: { data() {} } });
-      } catch {
-        // Taken by someone else: try the next one.
-      }
-    }
-    listenerPort -= 1;
-    expect(squatter).toBeDefined();
+    const held = holdListenerPort(proxy!);
+    let squatter: TCPSocketListener<undefined> | undefined = held.squatter;
+    const listenerPort = held.listenerPort;
     try {
       await cluster.apply(gatewayYaml(ns, "blocked", { port: listenerPort }));
       const gatewayEvents = async (): Promise<EventJson[]> => {

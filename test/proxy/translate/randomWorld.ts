@@ -4,23 +4,12 @@
 // Courier does not read. Names, hostnames and ports come from small pools, so that
 // routes conflict, share backends, cross namespaces and miss their parents.
 import { COURIER_CONTROLLER_NAME, FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, MCS_API_GROUP } from "../../../contract/index.ts";
+import { seededRandom } from "../../helpers/seededRandom.ts";
 
 export type RawObject = Record<string, unknown> & {
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly [field: string]: unknown };
 };
-
-/** Mulberry32: a tiny seeded generator, so a failure is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GW = "gateway.networking.k8s.io";
 const NAMESPACES = ["ns-a", "ns-b", "ns-c"];

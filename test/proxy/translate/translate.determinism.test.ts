@@ -5,18 +5,7 @@ import { normalizeObjects, type SourcedObject } from "../../../proxy/sources/nor
 import { keyOf } from "../../../proxy/model/snapshot.ts";
 import { ourGateways, translate } from "../../../proxy/translate/translate.ts";
 import { baseObjects, conformanceFile, courierClass } from "./translateFixtures.ts";
-
-/** Mulberry32: a tiny seeded generator, so a failure is reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../helpers/seededRandom.ts";
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const result = [...items];

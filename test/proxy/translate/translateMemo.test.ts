@@ -14,7 +14,8 @@ import type { CachedObject } from "../../../proxy/sources/kube/objectCache.ts";
 import { normalizeObjects } from "../../../proxy/sources/normalize/normalize.ts";
 import { translate, type GatewayAddresses, type TranslateOptions } from "../../../proxy/translate/translate.ts";
 import { TranslateMemo } from "../../../proxy/translate/translateMemo.ts";
-import { RandomWorld, seededRandom, type RawObject } from "./randomWorld.ts";
+import { seededRandom } from "../../helpers/seededRandom.ts";
+import { RandomWorld, type RawObject } from "./randomWorld.ts";
 
 const STEPS = 1_000;
 
