@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-export type PinnedVersion = "GATEWAY_API_VERSION" | "GATEWAY_API_OLD_VERSION" | "MCS_API_VERSION";
+export type PinnedVersion = "GATEWAY_API_VERSION" | "GATEWAY_API_OLD_VERSION" | "MCS_API_VERSION" | "PROMETHEUS_OPERATOR_VERSION";
 
 /** A version from scripts/versions.env (the file the shell scripts source). */
 export function pinnedVersion(name: PinnedVersion): string {
@@ -55,4 +55,9 @@ export function gatewayApiConformanceDir(): string {
 /** sigs.k8s.io/mcs-api at MCS_API_VERSION (CRDs under config/crd/). */
 export function mcsApiDir(): string {
   return goModuleDir("sigs.k8s.io/mcs-api", pinnedVersion("MCS_API_VERSION"));
+}
+
+/** github.com/prometheus-operator/prometheus-operator at PROMETHEUS_OPERATOR_VERSION (CRDs under example/prometheus-operator-crd/). */
+export function prometheusOperatorDir(): string {
+  return goModuleDir("github.com/prometheus-operator/prometheus-operator", pinnedVersion("PROMETHEUS_OPERATOR_VERSION"));
 }

@@ -4,6 +4,7 @@ import { beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { prometheusOperatorDir } from "../../scripts/goModules.ts";
 import { type Cluster, useCluster } from "../helpers/cluster.ts";
 import { gatewayYaml, tlsRouteYaml } from "./controllerKit.ts";
 
@@ -26,6 +27,13 @@ beforeAll(async () => {
     }
   }
   if (namespaces.size > 0) await cluster.createNamespaces(...namespaces);
+  // The monitoring file's PodMonitor and PrometheusRule are Prometheus Operator kinds:
+  // install their CRDs at the pinned version, as a cluster running the operator has them.
+  const crds = ["podmonitors", "prometheusrules"];
+  const crdDir = join(prometheusOperatorDir(), "example", "prometheus-operator-crd");
+  await cluster.apply(crds.map((plural) => readFileSync(join(crdDir, `monitoring.coreos.com_${plural}.yaml`), "utf8")).join("\n---\n"));
+  const established = await cluster.kubectl(["wait", "--for=condition=established", "--timeout=60s", ...crds.map((plural) => `crd/${plural}.monitoring.coreos.com`)]);
+  if (established.code !== 0) throw new Error(`Prometheus Operator CRDs not established: ${established.stderr}`);
 }, 30 * 60_000);
 
 test("a passthrough Gateway and a TLSRoute written here are accepted", async () => {
