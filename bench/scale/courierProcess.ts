@@ -21,6 +21,8 @@ export interface CourierOptions {
   readonly portOffset: number;
   readonly adminPort: number;
   readonly profileDir?: string;
+  /** Extra flags for Bun itself (e.g. --smol). */
+  readonly bunFlags?: readonly string[];
 }
 
 export function startCourier(options: CourierOptions): CourierProcess {
@@ -28,6 +30,7 @@ export function startCourier(options: CourierOptions): CourierProcess {
   const proc: Subprocess<"ignore", "ignore", "pipe"> = Bun.spawn(
     [
       options.bun,
+      ...(options.bunFlags ?? []),
       ...profile,
       join(options.root, "proxy/bin/courier.ts"),
       "serve",

@@ -5,7 +5,7 @@
 import { clientHello } from "../../test/proxy/dataplane/clienthello/clientHelloBuilder.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
-const PROBE_GAP_MS = 2;
+const PROBE_GAP_MS = 5;
 
 const hellos = new Map<string, Uint8Array>();
 

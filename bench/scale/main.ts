@@ -7,6 +7,7 @@
 //   --status-timeout S        give up waiting for every status after S seconds (default 480)
 //   --churn N                 EndpointSlice updates per second during churn (default 50)
 //   --profile DIR             write Courier's CPU profile (.cpuprofile and .md) into DIR
+//   --bun-flag FLAG           pass FLAG to Bun when starting Courier (e.g. --bun-flag --smol)
 //   --courier-root DIR        run the Courier of another checkout (e.g. an export of an
 //                             older commit, to measure before and after on one machine)
 //   --keep                    keep each size's API server and objects for the next run
@@ -25,6 +26,7 @@ interface Options {
   readonly profileDir?: string;
   readonly keep: boolean;
   readonly courierRoot?: string;
+  readonly bunFlags: readonly string[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -35,6 +37,7 @@ function parseArgs(argv: readonly string[]): Options {
   let profileDir: string | undefined;
   let keep = false;
   let courierRoot: string | undefined;
+  const bunFlags: string[] = [];
   const number = (flag: string, text: string | undefined, min: number, max: number): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer ${min}..${max}`);
@@ -60,6 +63,9 @@ function parseArgs(argv: readonly string[]): Options {
       case "--keep":
         keep = true;
         continue;
+      case "--bun-flag":
+        bunFlags.push(value ?? "");
+        break;
       case "--courier-root":
         courierRoot = resolve(value ?? "");
         break;
@@ -71,7 +77,7 @@ function parseArgs(argv: readonly string[]): Options {
     }
     i++;
   }
-  return { sizes, samples, statusTimeoutMs, churnPerSecond, keep, ...(profileDir === undefined ? {} : { profileDir }), ...(courierRoot === undefined ? {} : { courierRoot }) };
+  return { sizes, samples, statusTimeoutMs, churnPerSecond, keep, bunFlags, ...(profileDir === undefined ? {} : { profileDir }), ...(courierRoot === undefined ? {} : { courierRoot }) };
 }
 
 const root = resolve(import.meta.dir, "../..");
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
           createConcurrency: 24,
           keep: options.keep,
           courierRoot: options.courierRoot ?? root,
+          bunFlags: options.bunFlags,
           ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }),
           log,
         }),

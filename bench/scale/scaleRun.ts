@@ -45,6 +45,7 @@ export interface RunOptions {
   /** Keep the API server and its objects for the next run of the same size (see keptObjects.ts). */
   readonly keep: boolean;
   readonly profileDir?: string;
+  readonly bunFlags?: readonly string[];
   readonly log: (line: string) => void;
 }
 
@@ -171,11 +172,15 @@ export async function runScale(routes: number, options: RunOptions): Promise<Sca
 
     const listenPort = await freePort();
     const started = performance.now();
-    courier = startCourier({ root: options.courierRoot, bun: join(options.root, "node_modules/.bin/bun"), kubeconfig: cluster.kubeconfig, portOffset: listenPort - LISTENER_PORT, adminPort: await freePort(), profileDir: options.profileDir });
+    courier = startCourier({ root: options.courierRoot, bun: join(options.root, "node_modules/.bin/bun"), kubeconfig: cluster.kubeconfig, portOffset: listenPort - LISTENER_PORT, adminPort: await freePort(), profileDir: options.profileDir, bunFlags: options.bunFlags });
     const pid = courier.pid;
     const running = courier;
     const isReady = await waitFor(() => running.ready(), READY_TIMEOUT_MS, 50);
     const readySeconds = isReady ? (performance.now() - started) / 1000 : undefined;
+    // VmHWM only grows: read at the end of each phase, it says which phase set the peak.
+    const peaks: string[] = [];
+    const notePeak = (phase: string): void => void peaks.push(`${phase} ${mib(peakRssKiB(pid)).toFixed(0)}`);
+    notePeak("ready");
     log(`${routes} routes: ready ${readySeconds === undefined ? "never" : `after ${readySeconds.toFixed(2)} s`}`);
 
     const allDone = (): boolean => routeTracker.counts.done === routes && gatewayTracker.counts.done === shape.gateways;
@@ -192,6 +197,7 @@ export async function runScale(routes: number, options: RunOptions): Promise<Sca
     const statusProgress = { routes: routeTracker.counts.done, gateways: gatewayTracker.counts.done };
     const writes = async (result: string): Promise<number> => await running.metric("courier_status_writes_total", { result }).catch(() => 0);
     const [statusWrites, statusConflicts, statusErrors] = [await writes("ok"), await writes("conflict"), await writes("error")];
+    notePeak("statuses");
     log(`${routes} routes: every status ${statusSeconds === undefined ? `not written after ${options.statusTimeoutMs / 1000} s` : `written after ${statusSeconds.toFixed(1)} s`}, ${cpuSecondsToStatus.toFixed(1)} CPU-s, ${statusWrites} writes`);
 
     const row = { shape, objects, createSeconds, readySeconds, statusSeconds, statusProgress, cpuSecondsToStatus, statusWrites, statusConflicts, statusErrors, notes };
@@ -215,6 +221,7 @@ export async function runScale(routes: number, options: RunOptions): Promise<Sca
     // Back on probe-a when the count is even: the churn phase starts where quiet started.
     const churnStart = options.samples % 2;
 
+    notePeak("quiet changes");
     const churn = startChurn(client, unreferencedSlices(shape), options.churnPerSecond, address, backends.base.port);
     await Bun.sleep(CHURN_WARMUP_MS);
     const cpu0 = cpuSeconds(pid);
@@ -225,6 +232,8 @@ export async function runScale(routes: number, options: RunOptions): Promise<Sca
     const churnRate = churnStats.sent / churnStats.seconds;
     if (churnStats.failed > 0 || churnStats.skipped > 0) notes.push(`churn: ${churnStats.failed} updates failed, ${churnStats.skipped} skipped`);
     log(`${routes} routes: route changes under ${churnRate.toFixed(0)} EndpointSlice updates/s (ms): ${shown(churned.routed)}; seen by a watcher after ${shown(churned.watched)}; Courier at ${churnCpuPercent.toFixed(0)}% CPU`);
+    notePeak("churn");
+    log(`${routes} routes: peak RSS (MiB) by the end of each phase: ${peaks.join(", ")}`);
     return {
       ...row,
       peakRssMiB: mib(peakRssKiB(pid)),

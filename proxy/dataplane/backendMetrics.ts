@@ -23,6 +23,17 @@ const HELP = {
   dropped: "Route/backend pairs that got no series of their own because of the cap; their traffic counts under route=\"(other)\".",
 } as const;
 
+/**
+ * "route\nbackend" per backend object, built once: a translation reuses the backend
+ * objects of unchanged routes, and 10,000 keys per reload add up.
+ */
+const seriesKeys = new WeakMap<PlannedBackend, string>();
+function seriesKey(route: string, backend: PlannedBackend): string {
+  let key = seriesKeys.get(backend);
+  if (key === undefined) seriesKeys.set(backend, (key = `${route}\n${backend.name}`));
+  return key;
+}
+
 function labelsOf(route: string, backend: string): { route: string; backend: string } {
   return { route, backend };
 }
@@ -72,7 +83,7 @@ export class BackendMetrics {
         for (const backend of route.backends) {
           // An invalid backendRef never carries a connection.
           if (byBackend.has(backend) || backend.endpoints === undefined) continue;
-          const key = `${route.id}\n${backend.name}`;
+          const key = seriesKey(route.id, backend);
           if (wanted.has(key) || wanted.size < this.cap) {
             wanted.add(key);
             let stats = this.series.get(key);

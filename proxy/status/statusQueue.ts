@@ -25,18 +25,43 @@ const CHECKS_PER_TURN = 200;
 interface PlannedEntries {
   readonly GatewayClass: ReadonlyMap<string, GatewayClassStatusPlan>;
   readonly Gateway: ReadonlyMap<string, GatewayStatusPlan>;
-  readonly TLSRoute: ReadonlyMap<string, RouteStatusPlan>;
+  /** Updated in place when a Plan changes routes without adding or removing any. */
+  readonly TLSRoute: Map<string, RouteStatusPlan>;
 }
 
 const NO_ENTRIES: PlannedEntries = { GatewayClass: new Map(), Gateway: new Map(), TLSRoute: new Map() };
 
-/** Keys as the informers have them: "namespace/name", "/name" for cluster-scoped objects. */
+/** Keys as the informers have them: "namespace/name", "/name" for cluster-scoped objects; once per entry. */
+const entryKeys = new WeakMap<object, string>();
+function entryKey(entry: { readonly key: { readonly namespace?: string; readonly name: string } }): string {
+  let key = entryKeys.get(entry);
+  if (key === undefined) entryKeys.set(entry, (key = `${entry.key.namespace ?? ""}/${entry.key.name}`));
+  return key;
+}
+
 function entriesOf(plan: Plan): PlannedEntries {
   return {
-    GatewayClass: new Map(plan.gatewayClasses.map((c) => [`/${c.key.name}`, c] as const)),
-    Gateway: new Map(plan.gateways.map((g) => [`${g.key.namespace ?? ""}/${g.key.name}`, g] as const)),
-    TLSRoute: new Map(plan.routes.map((r) => [`${r.key.namespace ?? ""}/${r.key.name}`, r] as const)),
+    GatewayClass: new Map(plan.gatewayClasses.map((c) => [entryKey(c), c] as const)),
+    Gateway: new Map(plan.gateways.map((g) => [entryKey(g), g] as const)),
+    TLSRoute: new Map(plan.routes.map((r) => [entryKey(r), r] as const)),
   };
+}
+
+/**
+ * The route entries that differ between two Plans whose route lists hold the same
+ * routes in the same order (the usual case: a route changed, none came or went),
+ * found by identity, position by position; undefined when the lists do not line up.
+ */
+function changedInPlace(before: readonly RouteStatusPlan[], after: readonly RouteStatusPlan[]): RouteStatusPlan[] | undefined {
+  if (before.length !== after.length) return undefined;
+  const changed: RouteStatusPlan[] = [];
+  for (let i = 0; i < after.length; i++) {
+    const entry = after[i]!;
+    if (before[i] === entry) continue;
+    if (entryKey(before[i]!) !== entryKey(entry)) return undefined;
+    changed.push(entry);
+  }
+  return changed;
 }
 
 /** The generation the entry was computed for (all its conditions carry the same one). */
@@ -57,6 +82,7 @@ const queueKey = (kind: Kind, key: string): string => `${kind} ${key}`;
 
 export class StatusQueue {
   private entries: PlannedEntries = NO_ENTRIES;
+  private routes: readonly RouteStatusPlan[] = [];
   private hasPlan = false;
   /** Insertion-ordered; urgent ones are taken first. */
   private readonly urgent = new Set<string>();
@@ -86,12 +112,25 @@ export class StatusQueue {
   /** A new Plan: queue every object whose entry changed or went away. */
   setPlan(plan: Plan): void {
     const before = this.entries;
-    const after = entriesOf(plan);
     const first = !this.hasPlan;
-    this.entries = after;
+    const inPlace = first ? undefined : changedInPlace(this.routes, plan.routes);
+    this.routes = plan.routes;
     this.hasPlan = true;
+    if (inPlace !== undefined) {
+      // 10,000 routes, one changed: no new map of 10,000 keys per Plan.
+      const routes = before.TLSRoute;
+      this.entries = { GatewayClass: new Map(plan.gatewayClasses.map((c) => [entryKey(c), c] as const)), Gateway: new Map(plan.gateways.map((g) => [entryKey(g), g] as const)), TLSRoute: routes };
+      for (const entry of inPlace) {
+        const previous = routes.get(entryKey(entry));
+        routes.set(entryKey(entry), entry);
+        if (previous === undefined || fingerprint(previous) !== fingerprint(entry)) this.queue(queueKey("TLSRoute", entryKey(entry)), true);
+      }
+    } else {
+      this.entries = entriesOf(plan);
+    }
+    const after = this.entries;
     if (first) return this.queueAll(false);
-    for (const kind of ["GatewayClass", "Gateway", "TLSRoute"] as const) {
+    for (const kind of inPlace === undefined ? (["GatewayClass", "Gateway", "TLSRoute"] as const) : (["GatewayClass", "Gateway"] as const)) {
       const old: ReadonlyMap<string, object> = before[kind];
       const now: ReadonlyMap<string, object> = after[kind];
       for (const [key, entry] of now) {

@@ -89,8 +89,20 @@ export function evaluateRoute(route: TLSRoute, context: RouteContext): Evaluated
       }
     }
   }
-  return { route, routeKey, backendProblems, settingsProblems, parents, candidates, attachedTo, warnings };
+  // Empty lists shared: an evaluation is kept per route, 10,000 of them.
+  return {
+    route,
+    routeKey,
+    backendProblems: backendProblems.length === 0 ? NONE : backendProblems,
+    settingsProblems: settingsProblems.length === 0 ? NONE : settingsProblems,
+    parents,
+    candidates,
+    attachedTo,
+    warnings: warnings.length === 0 ? NONE : warnings,
+  };
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /** What one backendRef's resolution read: the Service or ServiceImport, and its slices. */
 export interface BackendDependency {

@@ -13,6 +13,8 @@ import type {
   ServiceImport,
   Snapshot,
 } from "../model/snapshot.ts";
+import { listChange, type ListChange } from "../model/snapshotLineage.ts";
+import { serviceImportKeyOf, serviceKeyOf, updatedByKey, updatedSliceTables, type SliceTables } from "./tableUpdates.ts";
 
 export interface SnapshotIndex {
   readonly gatewayClasses: ReadonlyMap<string, GatewayClass>;
@@ -60,27 +62,37 @@ function remembered<L extends object, T>(build: (list: L) => T): (list: L) => T 
   };
 }
 
+/**
+ * As remembered(), and when the list is a known change of an earlier list whose
+ * table is remembered (model/snapshotLineage.ts), the table is updated from that one.
+ */
+function rememberedOrUpdated<L extends readonly object[], T>(build: (list: L) => T, update: (previous: T, change: ListChange, list: L) => T): (list: L) => T {
+  const tables = new WeakMap<L, T>();
+  return (list) => {
+    const known = tables.get(list);
+    if (known !== undefined) return known;
+    const change = listChange(list);
+    const previous = change === undefined ? undefined : tables.get(change.previous as L);
+    const table = previous === undefined || change === undefined ? build(list) : update(previous, change, list);
+    tables.set(list, table);
+    return table;
+  };
+}
+
 function byKey<T extends { readonly meta: { readonly namespace: string; readonly name: string } }>(items: readonly T[]): ReadonlyMap<string, T> {
   return new Map(items.map((item) => [namespacedKey(item.meta.namespace, item.meta.name), item] as const));
 }
 
-interface SliceTables {
-  readonly byService: ReadonlyMap<string, readonly EndpointSlice[]>;
-  readonly byServiceImport: ReadonlyMap<string, readonly EndpointSlice[]>;
-}
-
 function sliceTables(slices: readonly EndpointSlice[]): SliceTables {
-  return {
-    byService: groupBy(slices, (slice) => (slice.serviceName === undefined ? undefined : namespacedKey(slice.meta.namespace, slice.serviceName))),
-    byServiceImport: groupBy(slices, (slice) => (slice.serviceImportName === undefined ? undefined : namespacedKey(slice.meta.namespace, slice.serviceImportName))),
-  };
+  return { byService: groupBy(slices, serviceKeyOf), byServiceImport: groupBy(slices, serviceImportKeyOf) };
 }
 
 const classTable = remembered((list: readonly GatewayClass[]) => new Map(list.map((item) => [item.meta.name, item] as const)));
 const gatewayTable = remembered((list: readonly Gateway[]) => byKey(list));
-const serviceTable = remembered((list: readonly Service[]) => byKey(list));
-const serviceImportTable = remembered((list: readonly ServiceImport[]) => byKey(list));
-const sliceTable = remembered(sliceTables);
+// The kinds that change all day in a cluster (endpoints, and which Services routes name): updated, not rebuilt.
+const serviceTable = rememberedOrUpdated((list: readonly Service[]) => byKey(list), updatedByKey);
+const serviceImportTable = rememberedOrUpdated((list: readonly ServiceImport[]) => byKey(list), updatedByKey);
+const sliceTable = rememberedOrUpdated(sliceTables, updatedSliceTables);
 const namespaceTable = remembered((list: readonly Namespace[]) => new Map(list.map((namespace) => [namespace.meta.name, namespace.meta.labels] as const)));
 
 export const indexSnapshot = remembered((snapshot: Snapshot): SnapshotIndex => {

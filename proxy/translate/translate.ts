@@ -54,12 +54,24 @@ export function defaultBindAddress(gateway: Gateway): string {
   return requestedAddress(gateway) ?? "0.0.0.0";
 }
 
-function byKey<T extends { readonly meta: ObjectMeta }>(items: readonly T[]): T[] {
-  // Keys computed once per item, not once per comparison (10,000 routes: ~280,000
-  // comparisons); Snapshot lists usually arrive sorted already, which costs one pass.
-  const keyed = items.map((item) => ({ item, key: keyOf(item.meta) }));
-  if (keyed.some((entry, i) => i > 0 && keyed[i - 1]!.key > entry.key)) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map((entry) => entry.item);
+/** keyOf() per object, computed once: Snapshot objects are immutable and often outlive many translations. */
+const keys = new WeakMap<object, string>();
+function cachedKey(item: { readonly meta: ObjectMeta }): string {
+  let key = keys.get(item);
+  if (key === undefined) keys.set(item, (key = keyOf(item.meta)));
+  return key;
+}
+
+function byKey<T extends { readonly meta: ObjectMeta }>(items: readonly T[]): readonly T[] {
+  // Snapshot lists usually arrive sorted already (both sources sort them): one pass.
+  let sorted = true;
+  for (let i = 1; i < items.length && sorted; i++) sorted = cachedKey(items[i - 1]!) <= cachedKey(items[i]!);
+  if (sorted) return items;
+  return [...items].sort((a, b) => {
+    const ka = cachedKey(a);
+    const kb = cachedKey(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
 }
 
 /** Courier takes no parameters: any spec.infrastructure.parametersRef is unsupported. */

@@ -17,6 +17,7 @@ import type { ServedGateway } from "./gateways.ts";
 import { IncrementalPortTable } from "./incrementalPortTable.ts";
 import { backendDependencies, backendDependenciesHold, type BackendDependency, type EvaluatedRoute } from "./routeEvaluation.ts";
 import type { SnapshotIndex } from "./snapshotIndex.ts";
+import { tableChange } from "./tableUpdates.ts";
 
 /** Every input the served Gateways and each route's evaluation share. */
 export interface RouteWorld {
@@ -69,6 +70,34 @@ function sameTables(a: BackendTables, b: BackendTables): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
+interface TableStep {
+  readonly from: BackendTables;
+  /** Whether a lookup this dependency makes may give something else now. */
+  touches(dependency: BackendDependency): boolean;
+}
+
+/** The keys by which each of the four tables differs from its predecessor; undefined unless all four are the same or updated from it. */
+function tableStep(from: BackendTables, to: BackendTables): TableStep | undefined {
+  const changed: (ReadonlySet<string> | undefined)[] = [];
+  for (let i = 0; i < 4; i++) {
+    if (from[i] === to[i]) {
+      changed.push(undefined);
+      continue;
+    }
+    const change = tableChange(to[i]!);
+    if (change === undefined || change.previous !== from[i]) return undefined;
+    changed.push(change.keys);
+  }
+  const [services, slicesByService, serviceImports, slicesByServiceImport] = changed;
+  return {
+    from,
+    touches: (dependency) =>
+      dependency.service
+        ? services?.has(dependency.key) === true || slicesByService?.has(dependency.key) === true
+        : serviceImports?.has(dependency.key) === true || slicesByServiceImport?.has(dependency.key) === true,
+  };
+}
+
 interface RememberedStatus {
   readonly notes: string;
   readonly controllerName: string;
@@ -80,6 +109,10 @@ export class TranslateMemo {
   private readonly routes = new WeakMap<TLSRoute, RememberedRoute>();
   private readonly statuses = new WeakMap<EvaluatedRoute, RememberedStatus>();
   readonly portTable = new IncrementalPortTable();
+  private lastIndex: SnapshotIndex | undefined;
+  private lastTables: BackendTables | undefined;
+  /** How the backend tables changed from the previous translation's, when each was updated from it. */
+  private step: TableStep | undefined;
 
   /** The previous world state when `fresh` describes the same world (its served Gateways keep their identity), else `fresh`. */
   world(fresh: WorldState): WorldState {
@@ -89,10 +122,17 @@ export class TranslateMemo {
 
   /** The route's evaluation: remembered while its dependencies hold, else computed by `evaluate`. */
   route(route: TLSRoute, world: WorldState, index: SnapshotIndex, evaluate: () => EvaluatedRoute): EvaluatedRoute {
-    const tables = backendTables(index);
+    const tables = this.tablesOf(index);
     const known = this.routes.get(route);
     if (known !== undefined && known.world === world) {
       if (sameTables(known.tables, tables)) return known.evaluated;
+      // Tables updated from the ones this route was last checked against, and none of
+      // its keys among those updated: nothing it reads changed (no lookups needed).
+      const step = this.step;
+      if (step !== undefined && known.tables === step.from && !known.backends.some((dependency) => step.touches(dependency))) {
+        known.tables = tables;
+        return known.evaluated;
+      }
       // Services or slices changed somewhere: look this route's backends up again.
       if (backendDependenciesHold(known.backends, index)) {
         known.tables = tables;
@@ -102,6 +142,17 @@ export class TranslateMemo {
     const evaluated = evaluate();
     this.routes.set(route, { world, tables, backends: backendDependencies(route, index), evaluated });
     return evaluated;
+  }
+
+  /** One tables tuple per index, not one per route per translation. */
+  private tablesOf(index: SnapshotIndex): BackendTables {
+    if (this.lastIndex !== index) {
+      const from = this.lastTables;
+      this.lastIndex = index;
+      this.lastTables = backendTables(index);
+      this.step = from === undefined ? undefined : tableStep(from, this.lastTables);
+    }
+    return this.lastTables!;
   }
 
   /** The route's status: remembered while its evaluation and notes are unchanged. */

@@ -74,7 +74,11 @@ export class ClusterCache {
     this.endpointSlices = new KindStore((n) => (n.kind === "EndpointSlice" ? n.value : undefined), log, {
       member: (_key, slice) => references.sliceReferenced(slice),
       onAnyChange: (key, before, after) => {
-        for (const owner of sliceOwners(sliceOf(before))) this.slicesByOwner.get(owner)?.delete(key);
+        for (const owner of sliceOwners(sliceOf(before))) {
+          const keys = this.slicesByOwner.get(owner);
+          keys?.delete(key);
+          if (keys?.size === 0) this.slicesByOwner.delete(owner);
+        }
         for (const owner of sliceOwners(sliceOf(after))) {
           let keys = this.slicesByOwner.get(owner);
           if (keys === undefined) this.slicesByOwner.set(owner, (keys = new Set()));

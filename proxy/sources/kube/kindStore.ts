@@ -11,24 +11,30 @@
 import type { Logger } from "../../lib/log.ts";
 import type { KubeObject } from "../../kubeapi/objects.ts";
 import type { NormalizedObject } from "../normalize/normalize.ts";
+import { recordListChange } from "../../model/snapshotLineage.ts";
 import type { InformerStore } from "./informer.ts";
 import { cacheObject, sameForTranslate, type CachedObject } from "./objectCache.ts";
 
-export interface KindStoreOptions<V> {
+export interface KindStoreOptions<V extends object> {
   /** Whether the object belongs in the Snapshot list (default: every valid object). */
   readonly member?: (key: string, value: V) => boolean;
   /** Told of every change, relevant or not (references, live objects for the status writer). */
   readonly onAnyChange?: (key: string, before: CachedObject | undefined, after: CachedObject | undefined) => void;
 }
 
-export class KindStore<V> implements InformerStore<CachedObject> {
+export class KindStore<V extends object> implements InformerStore<CachedObject> {
   private readonly values = new Map<string, V>();
   private readonly members = new Set<string>();
   /** By informer key ("namespace/name", "/name" for cluster-scoped objects). */
   readonly live = new Map<string, KubeObject>();
   /** Member keys in order; kept sorted by binary insertion (a re-sort of 20,000 keys per change is what this avoids). */
   private readonly order: string[] = [];
-  private list: readonly V[] | undefined = [];
+  /** The members' values, position for position with `order`: the next Snapshot list. */
+  private current: V[] = [];
+  /** The list last handed out: immutable from then on, so `current` is copied before its next change. */
+  private handedOut: readonly V[] | undefined;
+  /** Keys changed, added or removed since the last handout (recorded as its lineage, model/snapshotLineage.ts). */
+  private touched = new Set<string>();
 
   constructor(
     /** The Snapshot value of a normalized object of this kind. */
@@ -56,7 +62,8 @@ export class KindStore<V> implements InformerStore<CachedObject> {
     const is = this.updateMembership(key);
     // Not in the Snapshot before or after, or unchanged in it: the Plan stays as it was.
     if ((!was && !is) || (same && was === is)) return false;
-    this.list = undefined;
+    if (was && is) this.writable()[insertionPoint(this.order, key)] = value!;
+    this.touched.add(key);
     return true;
   }
 
@@ -64,17 +71,24 @@ export class KindStore<V> implements InformerStore<CachedObject> {
   refresh(key: string): boolean {
     const was = this.members.has(key);
     const is = this.updateMembership(key);
-    if (was !== is) this.list = undefined;
+    if (was !== is) this.touched.add(key);
     return was !== is;
   }
 
   /** The kind's Snapshot list, sorted by namespace/name; the same array while no member changed. */
   snapshotList(): readonly V[] {
-    if (this.list !== undefined) return this.list;
-    const list: V[] = [];
-    for (const key of this.order) list.push(this.values.get(key)!);
-    this.list = list;
-    return list;
+    if (this.current !== this.handedOut) {
+      if (this.handedOut !== undefined) recordListChange(this.current, this.handedOut, this.touched);
+      this.handedOut = this.current;
+      this.touched = new Set();
+    }
+    return this.current;
+  }
+
+  /** `current`, copied first if it was handed out (a memory copy: no lookups). */
+  private writable(): V[] {
+    if (this.current === this.handedOut) this.current = this.current.slice();
+    return this.current;
   }
 
   private updateMembership(key: string): boolean {
@@ -87,9 +101,11 @@ export class KindStore<V> implements InformerStore<CachedObject> {
     if (is) {
       this.members.add(key);
       this.order.splice(at, 0, key);
+      this.writable().splice(at, 0, value!);
     } else {
       this.members.delete(key);
       this.order.splice(at, 1);
+      this.writable().splice(at, 1);
     }
     return is;
   }
