@@ -23,6 +23,12 @@ export interface CourierOptions {
   readonly profileDir?: string;
   /** Extra flags for Bun itself (e.g. --smol). */
   readonly bunFlags?: readonly string[];
+  /**
+   * The memory JavaScriptCore sizes its heap by (BUN_JSC_forceRAMSize), as a
+   * container limit would be: without it JSC sizes by the machine's RAM and lets
+   * the heap grow to about twice what is live before collecting.
+   */
+  readonly ramMiB?: number;
 }
 
 export function startCourier(options: CourierOptions): CourierProcess {
@@ -47,7 +53,13 @@ export function startCourier(options: CourierOptions): CourierProcess {
       "--admin",
       `127.0.0.1:${options.adminPort}`,
     ],
-    { cwd: options.root, stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+    {
+      cwd: options.root,
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, ...(options.ramMiB === undefined ? {} : { BUN_JSC_forceRAMSize: String(options.ramMiB * 1024 * 1024) }) },
+    },
   );
   // If the benchmark itself dies, Courier must not outlive it (its PID, nobody else's).
   const onExit = (): void => void proc.kill("SIGKILL");

@@ -7,6 +7,9 @@
 //   --status-timeout S        give up waiting for every status after S seconds (default 480)
 //   --churn N                 EndpointSlice updates per second during churn (default 50)
 //   --profile DIR             write Courier's CPU profile (.cpuprofile and .md) into DIR
+//   --ram MiB                 tell JavaScriptCore the process has this much memory, as a
+//                             container limit could (BUN_JSC_forceRAMSize, e.g. 512, the
+//                             shipped Deployment's limit); default: the machine's RAM
 //   --bun-flag FLAG           pass FLAG to Bun when starting Courier (e.g. --bun-flag --smol)
 //   --courier-root DIR        run the Courier of another checkout (e.g. an export of an
 //                             older commit, to measure before and after on one machine)
@@ -27,6 +30,7 @@ interface Options {
   readonly keep: boolean;
   readonly courierRoot?: string;
   readonly bunFlags: readonly string[];
+  readonly ramMiB: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -38,6 +42,7 @@ function parseArgs(argv: readonly string[]): Options {
   let keep = false;
   let courierRoot: string | undefined;
   const bunFlags: string[] = [];
+  let ramMiB = 0;
   const number = (flag: string, text: string | undefined, min: number, max: number): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer ${min}..${max}`);
@@ -63,6 +68,9 @@ function parseArgs(argv: readonly string[]): Options {
       case "--keep":
         keep = true;
         continue;
+      case "--ram":
+        ramMiB = number("--ram", value, 64, 1_048_576);
+        break;
       case "--bun-flag":
         bunFlags.push(value ?? "");
         break;
@@ -77,7 +85,7 @@ function parseArgs(argv: readonly string[]): Options {
     }
     i++;
   }
-  return { sizes, samples, statusTimeoutMs, churnPerSecond, keep, bunFlags, ...(profileDir === undefined ? {} : { profileDir }), ...(courierRoot === undefined ? {} : { courierRoot }) };
+  return { sizes, samples, statusTimeoutMs, churnPerSecond, keep, bunFlags, ramMiB, ...(profileDir === undefined ? {} : { profileDir }), ...(courierRoot === undefined ? {} : { courierRoot }) };
 }
 
 const root = resolve(import.meta.dir, "../..");
@@ -105,6 +113,7 @@ async function main(): Promise<void> {
           keep: options.keep,
           courierRoot: options.courierRoot ?? root,
           bunFlags: options.bunFlags,
+          ...(options.ramMiB === 0 ? {} : { ramMiB: options.ramMiB }),
           ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }),
           log,
         }),

@@ -46,6 +46,7 @@ export interface RunOptions {
   readonly keep: boolean;
   readonly profileDir?: string;
   readonly bunFlags?: readonly string[];
+  readonly ramMiB?: number;
   readonly log: (line: string) => void;
 }
 
@@ -172,7 +173,7 @@ export async function runScale(routes: number, options: RunOptions): Promise<Sca
 
     const listenPort = await freePort();
     const started = performance.now();
-    courier = startCourier({ root: options.courierRoot, bun: join(options.root, "node_modules/.bin/bun"), kubeconfig: cluster.kubeconfig, portOffset: listenPort - LISTENER_PORT, adminPort: await freePort(), profileDir: options.profileDir, bunFlags: options.bunFlags });
+    courier = startCourier({ root: options.courierRoot, bun: join(options.root, "node_modules/.bin/bun"), kubeconfig: cluster.kubeconfig, portOffset: listenPort - LISTENER_PORT, adminPort: await freePort(), profileDir: options.profileDir, bunFlags: options.bunFlags, ramMiB: options.ramMiB });
     const pid = courier.pid;
     const running = courier;
     const isReady = await waitFor(() => running.ready(), READY_TIMEOUT_MS, 50);
