@@ -11,40 +11,41 @@ import type { Server } from "bun";
 import { renderAdminPage, type AdminStatus } from "./adminPage.ts";
 import type { HostPort } from "./cli.ts";
 import { startEndpoint, type Route } from "./httpEndpoint.ts";
-import type { Metrics } from "../lib/metrics.ts";
 
 export interface AdminView {
   /** A configuration is loaded. */
   readonly ready: () => boolean;
   /** SIGTERM was received: connections are draining. */
   readonly draining: () => boolean;
-  readonly status: () => AdminStatus;
+  readonly status: () => Promise<AdminStatus>;
+  /** The Prometheus text exposition of this process, data-plane workers included. */
+  readonly metrics: () => Promise<string>;
 }
 
 function plain(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-function probeRoutes(metrics: Metrics, view: AdminView): Record<string, Route> {
+function probeRoutes(metricsContentType: string, view: AdminView): Record<string, Route> {
   return {
     "/healthz": () => plain(200, "ok\n"),
     "/readyz": () => (view.draining() ? plain(503, "draining\n") : view.ready() ? plain(200, "ok\n") : plain(503, "no configuration loaded yet\n")),
-    "/metrics": async () => new Response(await metrics.render(), { headers: { "content-type": metrics.contentType } }),
+    "/metrics": async () => new Response(await view.metrics(), { headers: { "content-type": metricsContentType } }),
   };
 }
 
-export function startAdminServer(address: HostPort, tokenFile: string | undefined, metrics: Metrics, view: AdminView): Server<undefined> {
+export function startAdminServer(address: HostPort, tokenFile: string | undefined, metricsContentType: string, view: AdminView): Server<undefined> {
   return startEndpoint({
     name: "admin endpoint (--admin)",
     address,
     ...(tokenFile === undefined ? {} : { tokenFile }),
     routes: {
-      ...probeRoutes(metrics, view),
-      "/": () => new Response(renderAdminPage(view.status()), { headers: { "content-type": "text/html; charset=utf-8" } }),
+      ...probeRoutes(metricsContentType, view),
+      "/": async () => new Response(renderAdminPage(await view.status()), { headers: { "content-type": "text/html; charset=utf-8" } }),
     },
   });
 }
 
-export function startProbeServer(address: HostPort, metrics: Metrics, view: AdminView): Server<undefined> {
-  return startEndpoint({ name: "probe endpoint (--probe-address)", address, routes: probeRoutes(metrics, view) });
+export function startProbeServer(address: HostPort, metricsContentType: string, view: AdminView): Server<undefined> {
+  return startEndpoint({ name: "probe endpoint (--probe-address)", address, routes: probeRoutes(metricsContentType, view) });
 }

@@ -2,6 +2,7 @@
 import { controllerNameProblem, COURIER_CONTROLLER_NAME, DEFAULT_LIMITS, formatDuration, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES, parseDuration, type Limits } from "../../contract/index.ts";
 import { parseOptions, stringValue, type OptionSpec } from "./args.ts";
 import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
+import { parseWorkers, type WorkersSetting } from "./workerCount.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../lib/log.ts";
 import { DEFAULT_CONFIRM_MS } from "../sources/file/fileSource.ts";
 import { DEFAULT_FILE_SIZE_LIMITS, type FileSizeLimits } from "../sources/file/sizeLimits.ts";
@@ -46,6 +47,8 @@ export interface ServeOptions {
   /** Access-log records per second; 0 = unlimited. */
   readonly accessLogRate: number;
   readonly limits: Limits;
+  /** Data-plane event loops (threads sharing the listening ports), or "auto": the CPUs the container may use. */
+  readonly workers: WorkersSetting;
   /** File mode: largest manifest or endpoints file, and largest manifests directory, read. */
   readonly sizeLimits: FileSizeLimits;
   /** File mode: how long a change that removes every listener or empties a file must read the same before it applies. */
@@ -91,6 +94,8 @@ Options:
   --probe-address ADDR:PORT|off
                            /healthz, /readyz and /metrics only, for kubelet and Prometheus
                            (default ${POD_PROBE.host}:${POD_PROBE.port} in a pod, off elsewhere)
+  --workers N|auto         data-plane threads sharing every listening port (default 1;
+                           auto = the CPUs the container may use, from its cgroup quota)
   --log-level LEVEL        ${LOG_LEVELS.join(", ")} (default info: one record per routed,
                            closed and refused connection)
   --log-format FORMAT      text (key=value) or json, one record per line (default text)
@@ -117,7 +122,7 @@ const VALUE_OPTIONS = [
   "manifests", "endpoints", "kubeconfig", "context", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name",
   "port-offset", "listen-address", "admin", "admin-token-file", "probe-address", "log-level", "log-format", "access-log-rate",
   "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout",
-  "max-file-bytes", "max-dir-bytes", "reload-confirm",
+  "max-file-bytes", "max-dir-bytes", "reload-confirm", "workers",
 ] as const;
 
 const SERVE_OPTIONS: OptionSpec = Object.fromEntries(VALUE_OPTIONS.map((name) => [name, { type: "string" }]));
@@ -191,6 +196,10 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
   const logFormat = (value("log-format") ?? "text") as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) problems.push(`--log-format must be one of ${LOG_FORMATS.join(", ")}`);
 
+  const workersText = value("workers") ?? "1";
+  const workers = parseWorkers(workersText);
+  if (typeof workers === "object") problems.push(workers.error);
+
   const limits: Limits = {
     maxHelloBytes: integer("max-hello-bytes", DEFAULT_LIMITS.maxHelloBytes, MIN_HELLO_BYTES, MAX_HELLO_BYTES_LIMIT),
     helloTimeoutMs: duration("hello-timeout", DEFAULT_LIMITS.helloTimeoutMs, false),
@@ -221,6 +230,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     logFormat,
     accessLogRate: integer("access-log-rate", DEFAULT_ACCESS_LOG_RATE, 0, 10_000_000),
     limits,
+    workers: typeof workers === "object" ? 1 : workers,
     sizeLimits: {
       maxFileBytes: integer("max-file-bytes", DEFAULT_FILE_SIZE_LIMITS.maxFileBytes, 1, Number.MAX_SAFE_INTEGER),
       maxDirBytes: integer("max-dir-bytes", DEFAULT_FILE_SIZE_LIMITS.maxDirBytes, 1, Number.MAX_SAFE_INTEGER),

@@ -6,7 +6,9 @@ import { METRIC } from "../../contract/index.ts";
 import type { AdminStatus } from "./adminPage.ts";
 import { startAdminServer, startProbeServer, type AdminView } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
-import { DataPlane } from "../dataplane/dataPlane.ts";
+import { setEndpointGauges } from "../dataplane/endpointHealth.ts";
+import { DataPlaneWorkers } from "./dataPlaneWorkers.ts";
+import { workerCount } from "./workerCount.ts";
 import { startFileSource } from "../sources/file/fileSource.ts";
 import { startClusterSource } from "../sources/kube/clusterSource.ts";
 import { KubeClient } from "../kubeapi/client.ts";
@@ -25,13 +27,21 @@ import { COURIER_VERSION } from "./version.ts";
 
 /** Open connections the admin page lists (the count shows them all). */
 const PAGE_CONNECTIONS = 100;
+/** Recent warnings and errors the admin page lists, of this thread and the workers together. */
+const PAGE_PROBLEMS = 20;
 
 export async function serve(options: ServeOptions): Promise<void> {
   const log = new Logger(options.logLevel, undefined, options.logFormat);
   const mode = chooseMode(options, process.env);
   if ("error" in mode) throw new Error(mode.error);
   const metrics = new Metrics({ process: true });
-  const dataPlane = new DataPlane(options.limits, log, metrics, { accessLogRate: options.accessLogRate });
+  // Forwarding runs in worker threads; this thread loads, translates and writes status.
+  const workers = new DataPlaneWorkers(
+    workerCount(options.workers),
+    // Each worker keeps its share of the access-log rate.
+    { limits: options.limits, logLevel: options.logLevel, logFormat: options.logFormat, accessLogRate: Math.ceil(options.accessLogRate / workerCount(options.workers)) },
+    log,
+  );
   let current: Plan | undefined;
   let programmed: Plan | undefined;
   let loadedAt: string | undefined;
@@ -41,14 +51,14 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   let statusSync: StatusSync | undefined;
   let planEvents: PlanEvents | undefined;
-  const programmer = new PlanProgrammer(dataPlane, log, (plan) => {
+  const programmer = new PlanProgrammer(workers, log, (plan) => {
     programmed = plan;
-    metrics.set(METRIC.listenersUnbound, "Listening sockets the configuration asks for that could not be bound (retried every 5 s).", plan.ports.length - dataPlane.boundPorts().size);
+    metrics.set(METRIC.listenersUnbound, "Listening sockets the configuration asks for that could not be bound (retried every 5 s).", plan.ports.length - workers.boundPorts().size);
     statusSync?.planned(plan);
     planEvents?.planned(plan);
   });
   const apply = (plan: Plan): void => {
-    programmer.program(plan);
+    void programmer.program(plan);
     for (const warning of plan.warnings) log.warn(warning);
     current = plan;
     generation++;
@@ -73,7 +83,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   const view: AdminView = {
     ready: () => current !== undefined,
     draining: () => draining,
-    status: (): AdminStatus => ({
+    metrics: async (): Promise<string> => {
+      const [dataPlanes, families] = await Promise.all([workers.status(0), workers.metrics()]);
+      setEndpointGauges(metrics, dataPlanes.backends);
+      return await metrics.render(families);
+    },
+    status: async (): Promise<AdminStatus> => {
+      const dataPlanes = await workers.status(PAGE_CONNECTIONS);
+      return {
       version: COURIER_VERSION,
       mode: mode.kind,
       controllerName: options.controllerName,
@@ -83,16 +100,17 @@ export async function serve(options: ServeOptions): Promise<void> {
       generation,
       loadedAt,
       plan: programmed ?? current,
-      backends: dataPlane.endpointHealth(),
-      connections: dataPlane.liveConnections(PAGE_CONNECTIONS),
-      openConnections: dataPlane.activeConnections,
-      problems: log.recentProblems(),
+      backends: dataPlanes.backends,
+      connections: dataPlanes.connections,
+      openConnections: dataPlanes.open,
+      problems: [...log.recentProblems(), ...dataPlanes.problems].sort((a, b) => a.time.localeCompare(b.time)).slice(-PAGE_PROBLEMS),
       now: new Date().toISOString(),
-    }),
+      };
+    },
   };
   // Before any source starts: a port that is taken stops start-up before a listener is bound.
-  const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, options.adminTokenFile, metrics, view);
-  const probe = options.probe === undefined ? undefined : startProbeServer(options.probe, metrics, view);
+  const admin = options.admin === undefined ? undefined : startAdminServer(options.admin, options.adminTokenFile, metrics.contentType, view);
+  const probe = options.probe === undefined ? undefined : startProbeServer(options.probe, metrics.contentType, view);
   if (admin !== undefined) {
     const local = ["127.0.0.1", "::1", "localhost"].includes(options.admin!.host);
     if (!local && options.adminTokenFile === undefined) log.warn("the admin endpoint is reachable from other hosts without a token (--admin-token-file)", { address: `${admin.hostname}:${admin.port}` });
@@ -128,9 +146,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     source = { stop: async () => { await cluster.stop(); await sync.stop(); } };
   }
+  // The first Plan is in the data planes before "ready" lists the ports bound.
+  await programmer.idle();
   if (admin !== undefined) log.info("admin endpoint", { url: `http://${admin.hostname}:${admin.port}/` });
   if (probe !== undefined) log.info("probe endpoint", { url: `http://${probe.hostname}:${probe.port}/readyz` });
-  log.info("ready", { mode: mode.kind, controller: options.controllerName, ports: [...dataPlane.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
+  log.info("ready", { mode: mode.kind, controller: options.controllerName, workers: workers.count, ports: [...workers.boundPorts()].map(([key, port]) => `${key.slice(0, key.lastIndexOf(":"))}:${port}`).join(",") });
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -139,12 +159,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     // /readyz fails from now on, so that endpoints stop sending new connections here.
     draining = true;
     programmer.stop();
-    const left = dataPlane.drain(options.limits.drainTimeoutMs);
-    log.info("draining", { signal, open: dataPlane.activeConnections, timeout: `${options.limits.drainTimeoutMs}ms` });
+    const left = workers.drain(options.limits.drainTimeoutMs);
+    log.info("draining", { signal, timeout: `${options.limits.drainTimeoutMs}ms` });
     await source.stop();
     const remaining = await left;
     if (remaining > 0) log.warn("drain timeout: closing the remaining connections", { open: remaining });
-    dataPlane.close();
+    await workers.close();
     admin?.stop(true);
     probe?.stop(true);
     log.info("stopped");

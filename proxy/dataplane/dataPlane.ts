@@ -1,14 +1,14 @@
 // The data plane: one Bun.listen per planned (address, port), each with a route
 // table that a new Plan replaces in one assignment. Listeners and connections are
 // independent: a configuration change never touches an established connection.
-import type { SocketHandler, TCPSocketListener } from "bun";
+import type { SocketHandler, TCPSocketListener, TCPSocketListenOptions } from "bun";
 import { AccessLog } from "./accessLog.ts";
 import { BackendMetrics } from "./backendMetrics.ts";
 import { Connection } from "./connection.ts";
 import type { ConnectionContext, ListenerState, LiveConnection, UpstreamLink } from "./connectionContext.ts";
 import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
-import { endpointHealth, setEndpointGauges, type BackendHealth } from "./endpointHealth.ts";
+import { endpointHealth, type BackendHealth } from "./endpointHealth.ts";
 import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -56,6 +56,8 @@ function errorCode(error: Error): string {
 export interface DataPlaneOptions {
   /** Access-log records per second (bursts of one second's worth); 0 = unlimited. */
   readonly accessLogRate: number;
+  /** Bind with SO_REUSEPORT, so that the other workers' data planes can bind the same ports. */
+  readonly reusePort: boolean;
 }
 
 export class DataPlane {
@@ -65,7 +67,7 @@ export class DataPlane {
   private readonly backendMetrics: BackendMetrics;
   private ports: readonly PlannedPort[] = [];
 
-  constructor(limits: Limits, log: Logger, metrics: Metrics, options: DataPlaneOptions = { accessLogRate: 0 }, random: () => number = Math.random) {
+  constructor(limits: Limits, log: Logger, metrics: Metrics, private readonly options: DataPlaneOptions = { accessLogRate: 0, reusePort: false }, random: () => number = Math.random) {
     const now = Date.now();
     this.ctx = {
       limits,
@@ -80,8 +82,6 @@ export class DataPlane {
       backendStats: new Map(),
     };
     this.backendMetrics = new BackendMetrics(metrics);
-    // Endpoint health is read off the endpoint state when scraped, not kept per event.
-    metrics.onScrape(() => setEndpointGauges(metrics, this.endpointHealth()));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
   }
 
@@ -110,8 +110,12 @@ export class DataPlane {
     return new Map([...this.listeners].map(([key, l]) => [key, l.socket.port]));
   }
 
-  /** Makes the listeners and route tables match the plan. Returns the sockets it could not bind. */
-  apply(ports: readonly PlannedPort[]): SocketFailure[] {
+  /**
+   * Makes the listeners and route tables match the plan. Returns the sockets it could
+   * not bind. `bindPorts` gives the port to bind for a planned "address:0" that
+   * another worker already bound (listeners stay keyed by the planned port).
+   */
+  apply(ports: readonly PlannedPort[], bindPorts: ReadonlyMap<string, number> = new Map()): SocketFailure[] {
     const failures: SocketFailure[] = [];
     const wanted = new Set<string>();
     this.ports = ports;
@@ -126,7 +130,7 @@ export class DataPlane {
         continue;
       }
       try {
-        this.listeners.set(key, this.listen(planned, table));
+        this.listeners.set(key, this.listen(planned, bindPorts.get(key) ?? planned.port, table));
       } catch (error) {
         failures.push({ address: planned.address, port: planned.port, message: (error as Error).message });
       }
@@ -140,15 +144,17 @@ export class DataPlane {
     return failures;
   }
 
-  private listen(planned: PlannedPort, table: OpenListener["state"]["table"]): OpenListener {
+  private listen(planned: PlannedPort, port: number, table: OpenListener["state"]["table"]): OpenListener {
     const ctx = this.ctx;
     const name = `${planned.address}:${planned.port}`;
     const state: ListenerState = { table, name, active: 0, metrics: listenerMetrics(ctx.metrics, name) };
     const max = ctx.limits.maxConnectionsPerListener;
-    const socket = Bun.listen<Connection | undefined>({
+    // Bun.listen takes reusePort (SO_REUSEPORT) though its type does not say so yet.
+    const listenOptions: TCPSocketListenOptions<Connection | undefined> & { readonly reusePort: boolean } = {
       hostname: planned.address,
-      port: planned.port,
+      port,
       allowHalfOpen: true,
+      reusePort: this.options.reusePort,
       data: undefined,
       socket: {
         open(client) {
@@ -183,7 +189,8 @@ export class DataPlane {
           // close follows.
         },
       },
-    });
+    };
+    const socket = Bun.listen<Connection | undefined>(listenOptions);
     return { socket, state };
   }
 

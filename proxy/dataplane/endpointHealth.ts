@@ -53,3 +53,23 @@ export function setEndpointGauges(metrics: Metrics, health: readonly BackendHeal
     metrics.set(METRIC.backendEndpoints, HELP, ejected, { backend: backend.backend, state: "ejected" });
   }
 }
+
+/**
+ * One view of several data planes' health (one per worker): an endpoint is ejected
+ * if any worker ejected it, its open connections are summed. Backends keep the order
+ * of the first list.
+ */
+export function mergeBackendHealth(lists: readonly (readonly BackendHealth[])[]): BackendHealth[] {
+  const merged = new Map<string, { backend: BackendHealth; endpoints: Map<string, EndpointHealth> }>();
+  for (const list of lists) {
+    for (const backend of list) {
+      let entry = merged.get(backend.backend);
+      if (entry === undefined) merged.set(backend.backend, (entry = { backend, endpoints: new Map() }));
+      for (const endpoint of backend.endpoints) {
+        const seen = entry.endpoints.get(endpoint.address);
+        entry.endpoints.set(endpoint.address, seen === undefined ? endpoint : { address: endpoint.address, healthy: seen.healthy && endpoint.healthy, active: seen.active + endpoint.active });
+      }
+    }
+  }
+  return [...merged.values()].map(({ backend, endpoints }) => ({ ...backend, endpoints: [...endpoints.values()] }));
+}

@@ -6,10 +6,13 @@
 // `handle.value++`, which costs nothing measurable per connection; prom-client reads
 // the handles only when /metrics is scraped. Label values come from bounded sets
 // (reasons, listeners, and routes and backends under a cap), never from SNIs.
-import { Counter as PromCounter, Gauge as PromGauge, Registry, collectDefaultMetrics } from "prom-client";
+import { AggregatorRegistry, Counter as PromCounter, Gauge as PromGauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import { BucketHistogramFamily, HistogramSeries } from "./histogram.ts";
 
 export type Labels = Readonly<Record<string, string | number>>;
+
+/** A metric family as plain data (no functions), e.g. from a data-plane worker's registry. */
+export type MetricFamily = Pick<MetricObjectWithValues<MetricValue<string>>, "name" | "help" | "type" | "aggregator" | "values">;
 
 /** One series' value; hot paths keep a reference instead of looking it up per event. */
 export interface Counter {
@@ -165,8 +168,21 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  async render(): Promise<string> {
+  /** Every family with its values now, as plain data another thread can receive. */
+  async exportFamilies(): Promise<MetricFamily[]> {
     for (const refresh of this.refreshers) refresh();
-    return await this.registry.metrics();
+    const families = await this.registry.getMetricsAsJSON();
+    return families.map(({ name, help, type, aggregator, values }) => ({ name, help, type, aggregator, values }));
+  }
+
+  /** The text exposition, with the families of other registries (the data-plane workers') summed in. */
+  async render(others: readonly (readonly MetricFamily[])[] = []): Promise<string> {
+    if (others.length === 0) {
+      for (const refresh of this.refreshers) refresh();
+      return await this.registry.metrics();
+    }
+    // prom-client's aggregation sums counters, gauges and histogram buckets by labels.
+    const all = [await this.exportFamilies(), ...others] as MetricObjectWithValues<MetricValue<string>>[][];
+    return await AggregatorRegistry.aggregate(all).metrics();
   }
 }

@@ -1,0 +1,205 @@
+// The data-plane workers as the controller thread drives them: it starts N threads
+// (proxy/dataplane/dataPlaneWorker.ts), sends each Plan's ports to all of them, asks
+// them for status and metrics, drains them, and restarts one that dies (it gets the
+// current ports at once; connections it held are lost with it, the other workers keep
+// accepting on the shared ports meanwhile).
+import { Worker } from "node:worker_threads";
+import type { LiveConnection } from "../dataplane/connectionContext.ts";
+import { mergeBackendHealth, type BackendHealth } from "../dataplane/endpointHealth.ts";
+import type { PortUpdate, ReplyMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "../dataplane/workerProtocol.ts";
+import type { Logger, LoggedProblem } from "../lib/log.ts";
+import type { MetricFamily } from "../lib/metrics.ts";
+import type { PlannedPort, SocketFailure } from "../model/plan.ts";
+
+/** A worker that does not answer a status or metrics request in this time is left out of that answer. */
+const READ_TIMEOUT_MS = 2_000;
+/** Restart delays after a worker dies: doubling from the first to the last, reset after a minute alive. */
+const RESTART_FIRST_MS = 100;
+const RESTART_MAX_MS = 5_000;
+const STABLE_MS = 60_000;
+
+type Kind = WorkerRequest["kind"];
+type Request<K extends Kind> = Extract<WorkerRequest, { kind: K }>;
+
+interface Pending {
+  readonly resolve: (reply: ReplyMessage["reply"]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** One worker thread and the requests it has not answered yet. */
+class WorkerThread {
+  readonly worker: Worker;
+  readonly startedAt = Date.now();
+  /** The ports this thread was last sent, by planned "address:port". */
+  sent = new Map<string, PlannedPort>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  exited = false;
+
+  constructor(settings: WorkerSettings, onExit: (thread: WorkerThread, code: number) => void, log: Logger) {
+    this.worker = new Worker(new URL("../dataplane/dataPlaneWorker.ts", import.meta.url), { workerData: settings });
+    this.worker.on("message", (message: ReplyMessage) => {
+      const pending = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      pending?.resolve(message.reply);
+    });
+    this.worker.on("error", (error: Error) => log.error("data-plane worker failed", { worker: settings.index, error: error.message }));
+    this.worker.on("exit", (code) => {
+      this.exited = true;
+      for (const pending of this.pending.values()) pending.reject(new Error(`data-plane worker ${settings.index} stopped`));
+      this.pending.clear();
+      onExit(this, code);
+    });
+  }
+
+  call<K extends Kind>(request: Request<K>, timeoutMs?: number): Promise<WorkerReplies[K]> {
+    if (this.exited) return Promise.reject(new Error("data-plane worker stopped"));
+    const id = this.nextId++;
+    return new Promise<WorkerReplies[K]>((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`data-plane worker did not answer ${request.kind} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply as WorkerReplies[K]);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.worker.postMessage({ id, request });
+    });
+  }
+}
+
+/** What the admin page shows of the data planes, merged over the workers that answered. */
+export interface DataPlaneStatus {
+  readonly backends: BackendHealth[];
+  readonly connections: LiveConnection[];
+  readonly open: number;
+  readonly problems: LoggedProblem[];
+}
+
+export type WorkerBaseSettings = Omit<WorkerSettings, "index" | "reusePort">;
+
+export class DataPlaneWorkers {
+  private readonly threads: WorkerThread[];
+  private ports: readonly PlannedPort[] = [];
+  /** Planned "address:0" ports (tests) -> the port the first worker bound, which the others bind too. */
+  private readonly resolved = new Map<string, number>();
+  private bound = new Map<string, number>();
+  private readonly restartDelays: number[];
+  private stopping = false;
+
+  constructor(
+    readonly count: number,
+    private readonly settings: WorkerBaseSettings,
+    private readonly log: Logger,
+  ) {
+    this.restartDelays = Array.from({ length: count }, () => RESTART_FIRST_MS);
+    this.threads = Array.from({ length: count }, (_, index) => this.spawn(index));
+  }
+
+  private spawn(index: number): WorkerThread {
+    return new WorkerThread({ ...this.settings, index, reusePort: this.count > 1 }, (thread, code) => this.exited(index, thread, code), this.log);
+  }
+
+  private exited(index: number, thread: WorkerThread, code: number): void {
+    if (this.stopping || this.threads[index] !== thread) return;
+    const delay = Date.now() - thread.startedAt > STABLE_MS ? RESTART_FIRST_MS : this.restartDelays[index]!;
+    this.restartDelays[index] = Math.min(RESTART_MAX_MS, delay * 2);
+    this.log.error("data-plane worker stopped; restarting it", { worker: index, code, in: `${delay}ms`, lost: "its open connections" });
+    setTimeout(() => {
+      if (this.stopping) return;
+      const fresh = this.spawn(index);
+      this.threads[index] = fresh;
+      this.applyTo(fresh, this.ports).then(
+        ({ failures }) => {
+          for (const failure of failures) this.log.error("restarted data-plane worker cannot listen", { worker: index, address: `${failure.address}:${failure.port}`, error: failure.message });
+        },
+        () => undefined, // it died again: the next restart applies the ports.
+      );
+    }, delay);
+  }
+
+  /** Sends one thread the ports, copying only those that changed since its last apply. */
+  private async applyTo(thread: WorkerThread, ports: readonly PlannedPort[]): Promise<WorkerReplies["apply"]> {
+    const sent = new Map<string, PlannedPort>();
+    const updates: PortUpdate[] = ports.map((port) => {
+      const key = `${port.address}:${port.port}`;
+      sent.set(key, port);
+      return thread.sent.get(key) === port ? { same: key } : port;
+    });
+    const bindPorts = [...this.resolved].filter(([key]) => sent.has(key));
+    thread.sent = sent;
+    const reply = await thread.call({ kind: "apply", ports: updates, bindPorts });
+    for (const [key, port] of reply.bound) if (key.endsWith(":0") && !this.resolved.has(key)) this.resolved.set(key, port);
+    return reply;
+  }
+
+  /**
+   * Every worker gets the ports; the first one first, so that a port planned as 0
+   * is bound once and the others bind the same number. Returns the sockets any
+   * worker could not bind.
+   */
+  async apply(ports: readonly PlannedPort[]): Promise<SocketFailure[]> {
+    // Once draining, no Plan may open listeners again.
+    if (this.stopping) return [];
+    this.ports = ports;
+    for (const key of this.resolved.keys()) if (!ports.some((p) => `${p.address}:${p.port}` === key)) this.resolved.delete(key);
+    const [first, ...rest] = this.threads;
+    const replies = await Promise.allSettled([this.applyTo(first!, ports)]);
+    replies.push(...(await Promise.allSettled(rest.map((thread) => this.applyTo(thread, ports)))));
+    const failures = new Map<string, SocketFailure>();
+    for (const reply of replies) {
+      if (reply.status !== "fulfilled") continue;
+      for (const failure of reply.value.failures) failures.set(`${failure.address}:${failure.port}`, failure);
+    }
+    const answered = replies.find((r) => r.status === "fulfilled");
+    if (answered !== undefined) this.bound = new Map(answered.value.bound);
+    return [...failures.values()];
+  }
+
+  /** The ports bound, keyed by planned "address:port" (tests plan port 0). */
+  boundPorts(): ReadonlyMap<string, number> {
+    return this.bound;
+  }
+
+  private async fromEach<K extends Kind>(request: Request<K>, timeoutMs?: number): Promise<WorkerReplies[K][]> {
+    const replies = await Promise.allSettled(this.threads.map((thread) => thread.call(request, timeoutMs)));
+    return replies.flatMap((reply) => (reply.status === "fulfilled" ? [reply.value] : []));
+  }
+
+  /** Health, connections (oldest first, at most `connections`) and problems of all workers. */
+  async status(connections: number): Promise<DataPlaneStatus> {
+    const replies = await this.fromEach({ kind: "status", connections }, READ_TIMEOUT_MS);
+    return {
+      backends: mergeBackendHealth(replies.map((r) => r.backends)),
+      connections: replies.flatMap((r) => r.connections).sort((a, b) => b.ageMs - a.ageMs).slice(0, connections),
+      open: replies.reduce((sum, r) => sum + r.open, 0),
+      problems: replies.flatMap((r) => r.problems),
+    };
+  }
+
+  /** Each worker's metric families, to be summed into the controller's exposition. */
+  async metrics(): Promise<(readonly MetricFamily[])[]> {
+    return await this.fromEach({ kind: "metrics" }, READ_TIMEOUT_MS);
+  }
+
+  /** Stops accepting everywhere, waits up to timeoutMs for connections to end; returns those left. */
+  async drain(timeoutMs: number): Promise<number> {
+    this.stopping = true;
+    const left = await this.fromEach({ kind: "drain", timeoutMs });
+    return left.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Closes every connection and ends the threads. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.fromEach({ kind: "close" }, READ_TIMEOUT_MS);
+    await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+}

@@ -1,0 +1,66 @@
+// What the controller thread and a data-plane worker say to each other. Every
+// request carries an id and gets exactly one reply with that id. Types only.
+import type { Limits } from "../../contract/index.ts";
+import type { LoggedProblem, LogFormat, LogLevel } from "../lib/log.ts";
+import type { MetricFamily } from "../lib/metrics.ts";
+import type { PlannedPort, SocketFailure } from "../model/plan.ts";
+import type { LiveConnection } from "./connectionContext.ts";
+import type { BackendHealth } from "./endpointHealth.ts";
+
+/** Given to each worker when it starts. */
+export interface WorkerSettings {
+  readonly index: number;
+  readonly limits: Limits;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly accessLogRate: number;
+  /** Set when several workers share each listening port. */
+  readonly reusePort: boolean;
+}
+
+/** A port as the worker had it last time ("same"), or in full. Unchanged ports are not copied across. */
+export type PortUpdate = PlannedPort | { readonly same: string };
+
+export type WorkerRequest =
+  | {
+      readonly kind: "apply";
+      readonly ports: readonly PortUpdate[];
+      /** Ports planned as 0 (tests) that another worker already bound: bind these numbers instead. */
+      readonly bindPorts: readonly (readonly [string, number])[];
+    }
+  | { readonly kind: "status"; readonly connections: number }
+  | { readonly kind: "metrics" }
+  | { readonly kind: "drain"; readonly timeoutMs: number }
+  | { readonly kind: "close" };
+
+export interface Applied {
+  readonly failures: readonly SocketFailure[];
+  /** "address:plannedPort" -> the port bound. */
+  readonly bound: readonly (readonly [string, number])[];
+}
+
+export interface WorkerStatus {
+  readonly backends: readonly BackendHealth[];
+  readonly connections: readonly LiveConnection[];
+  readonly open: number;
+  readonly problems: readonly LoggedProblem[];
+}
+
+export interface WorkerReplies {
+  readonly apply: Applied;
+  readonly status: WorkerStatus;
+  readonly metrics: readonly MetricFamily[];
+  /** Connections still open when the drain ended. */
+  readonly drain: number;
+  readonly close: null;
+}
+
+export interface RequestMessage {
+  readonly id: number;
+  readonly request: WorkerRequest;
+}
+
+export interface ReplyMessage {
+  readonly id: number;
+  readonly reply: WorkerReplies[keyof WorkerReplies];
+}
