@@ -41,3 +41,14 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnectionsPerListener: 50_000,
   drainTimeoutMs: 30_000,
 };
+
+/** Most data-plane worker threads `--workers` and CourierProxy accept (each is a thread with its own heap). */
+export const MAX_WORKERS = 64;
+
+/** Worker threads for a CPU amount in Kubernetes quantity form ("2", "1500m", "0.5"): rounded up, at least 1; undefined if unreadable. */
+export function workersForCpu(quantity: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity);
+  if (match === null) return undefined;
+  const cpus = Number(match[1]) / (match[2] === "m" ? 1000 : 1);
+  return Math.min(MAX_WORKERS, Math.max(1, Math.ceil(cpus)));
+}

@@ -51,6 +51,12 @@ export const METRIC = {
   leader: "courier_leader",
   /** Counter: access-log records left out by the rate limit. */
   accessLogDropped: "courier_access_log_records_dropped_total",
+  /** Gauge {worker}: connections open now in each data-plane worker thread (how the kernel spreads them). */
+  workerConnections: "courier_worker_connections_active",
+  /** Counter: data-plane worker threads restarted after they stopped. */
+  workerRestarts: "courier_worker_restarts_total",
+  /** Gauge: data-plane worker threads configured. */
+  workers: "courier_workers",
   /** Gauge: 1 from SIGTERM on, while open connections drain. */
   draining: "courier_draining",
   /** prom-client's process metrics (no courier_ prefix, as every Prometheus client writes them). */

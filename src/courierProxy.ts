@@ -25,6 +25,7 @@ import {
   type ContainerResources,
 } from "cdk8s-plus-33";
 import { Construct } from "constructs";
+import { MAX_WORKERS, workersForCpu } from "../contract/index.js";
 import { DEFAULT_COURIER_IMAGE, DEFAULT_GATEWAY_CLASS_NAME } from "./constants.js";
 import { addMonitoring, type CourierMonitoringOptions } from "./courierMonitoring.js";
 import { createProxyRbac } from "./courierRbac.js";
@@ -43,6 +44,12 @@ const DEFAULT_RESOURCES: ContainerResources = {
   cpu: { request: Cpu.millis(100) },
   memory: { request: Size.mebibytes(64), limit: Size.mebibytes(512) },
 };
+
+/** With a CPU limit the proxy reads it from its cgroup ("auto"); without one, the request decides. */
+function defaultWorkers(resources: ContainerResources): number | "auto" {
+  if (resources.cpu?.limit !== undefined) return "auto";
+  return resources.cpu?.request === undefined ? 1 : (workersForCpu(resources.cpu.request.amount) ?? 1);
+}
 
 /** A Service's `externalTrafficPolicy`. */
 export enum ExternalTrafficPolicy {
@@ -117,6 +124,14 @@ export interface CourierProxyProps {
    */
   readonly preStopDelay?: Duration;
   /**
+   * Data-plane worker threads (`--workers`): event loops that share every listening
+   * port, so one pod uses several cores. By default it follows the pod's CPU: with a
+   * CPU limit, "auto" (the proxy reads the limit from its cgroup quota); without one,
+   * the CPU request rounded up.
+   * @default "auto" with a CPU limit, else the CPU request rounded up (1 for the default 100m)
+   */
+  readonly workers?: number | "auto";
+  /**
    * Prometheus and Grafana objects: a PodMonitor, a PrometheusRule with Courier's
    * alerts, a ConfigMap with its Grafana dashboard. The PodMonitor and PrometheusRule
    * need the Prometheus Operator's CRDs; `scope` can put the objects in a chart of
@@ -162,6 +177,8 @@ export class CourierProxy extends Construct {
   private readonly listenerPorts: number[] = [];
   private readonly replicas: number;
   private readonly preStopSeconds: number;
+  /** The --workers the container runs with. */
+  public readonly workers: number | "auto";
 
   public constructor(scope: Construct, id: string, props: CourierProxyProps = {}) {
     super(scope, id);
@@ -171,6 +188,7 @@ export class CourierProxy extends Construct {
     this.probePort = props.probePort ?? 9091;
     this.replicas = props.replicas ?? 2;
     this.preStopSeconds = (props.preStopDelay ?? Duration.seconds(10)).toSeconds();
+    this.workers = props.workers ?? defaultWorkers(props.resources ?? DEFAULT_RESOURCES);
     const labels = { "app.kubernetes.io/name": "courier", "app.kubernetes.io/instance": this.name };
     const metadata = { name: this.name, namespace: this.namespace, labels };
 
@@ -227,7 +245,7 @@ export class CourierProxy extends Construct {
       command: ["courier", "serve"],
       // Gateways report the addresses clients reach this proxy's Service at. The admin
       // page stays on loopback; kubelet and Prometheus use the probe port.
-      args: ["--address-service", `${this.namespace}/${this.name}`, "--admin", `127.0.0.1:${this.adminPort}`, "--probe-address", `0.0.0.0:${this.probePort}`],
+      args: ["--address-service", `${this.namespace}/${this.name}`, "--admin", `127.0.0.1:${this.adminPort}`, "--probe-address", `0.0.0.0:${this.probePort}`, "--workers", String(this.workers)],
       ports: [{ name: PROBE_PORT_NAME, number: this.probePort, protocol: Protocol.TCP }],
       envVariables: {
         POD_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),
@@ -306,6 +324,9 @@ export class CourierProxy extends Construct {
     if (this.probePort === this.adminPort) errors.push(invalid("probePort", `port ${this.probePort} is also the admin port`, "pick different adminPort and probePort"));
     if (!Number.isInteger(this.preStopSeconds) || this.preStopSeconds < 0 || this.preStopSeconds >= TERMINATION_GRACE_SECONDS) {
       errors.push(invalid("preStopDelay", `${this.preStopSeconds} s does not fit the pod's ${TERMINATION_GRACE_SECONDS} s termination grace period with time left to drain`, `use whole seconds from 0 to ${TERMINATION_GRACE_SECONDS - 1}`));
+    }
+    if (this.workers !== "auto" && (!Number.isInteger(this.workers) || this.workers < 1 || this.workers > MAX_WORKERS)) {
+      errors.push(invalid("workers", `${this.workers} is not a worker count`, `use "auto" or an integer from 1 to ${MAX_WORKERS}`));
     }
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {
       errors.push(invalid("replicas", `${this.replicas} replicas would run no proxy`, "use at least 1 (2 or more to survive a node drain)"));

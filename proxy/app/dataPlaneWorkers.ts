@@ -8,7 +8,8 @@ import type { LiveConnection } from "../dataplane/connectionContext.ts";
 import { mergeBackendHealth, type BackendHealth } from "../dataplane/endpointHealth.ts";
 import type { PortUpdate, ReplyMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "../dataplane/workerProtocol.ts";
 import type { Logger, LoggedProblem } from "../lib/log.ts";
-import type { MetricFamily } from "../lib/metrics.ts";
+import type { MetricFamily, Metrics } from "../lib/metrics.ts";
+import { METRIC } from "../../contract/index.ts";
 import type { PlannedPort, SocketFailure } from "../model/plan.ts";
 
 /** A worker that does not answer a status or metrics request in this time is left out of that answer. */
@@ -17,6 +18,7 @@ const READ_TIMEOUT_MS = 2_000;
 const RESTART_FIRST_MS = 100;
 const RESTART_MAX_MS = 5_000;
 const STABLE_MS = 60_000;
+const HELP_RESTARTS = "Data-plane worker threads restarted after they stopped.";
 
 type Kind = WorkerRequest["kind"];
 type Request<K extends Kind> = Extract<WorkerRequest, { kind: K }>;
@@ -83,7 +85,7 @@ export interface DataPlaneStatus {
   readonly problems: LoggedProblem[];
 }
 
-export type WorkerBaseSettings = Omit<WorkerSettings, "index" | "reusePort">;
+export type WorkerBaseSettings = Omit<WorkerSettings, "index" | "generation" | "reusePort">;
 
 export class DataPlaneWorkers {
   private readonly threads: WorkerThread[];
@@ -92,19 +94,25 @@ export class DataPlaneWorkers {
   private readonly resolved = new Map<string, number>();
   private bound = new Map<string, number>();
   private readonly restartDelays: number[];
+  private readonly generations: number[];
   private stopping = false;
 
   constructor(
     readonly count: number,
     private readonly settings: WorkerBaseSettings,
     private readonly log: Logger,
+    private readonly registry: Metrics,
   ) {
     this.restartDelays = Array.from({ length: count }, () => RESTART_FIRST_MS);
+    this.generations = Array.from({ length: count }, () => 0);
     this.threads = Array.from({ length: count }, (_, index) => this.spawn(index));
+    registry.set(METRIC.workers, "Data-plane worker threads configured.", count);
+    registry.inc(METRIC.workerRestarts, HELP_RESTARTS, undefined, 0);
   }
 
   private spawn(index: number): WorkerThread {
-    return new WorkerThread({ ...this.settings, index, reusePort: this.count > 1 }, (thread, code) => this.exited(index, thread, code), this.log);
+    const settings: WorkerSettings = { ...this.settings, index, generation: this.generations[index]!, reusePort: this.count > 1 };
+    return new WorkerThread(settings, (thread, code) => this.exited(index, thread, code), this.log);
   }
 
   private exited(index: number, thread: WorkerThread, code: number): void {
@@ -114,6 +122,8 @@ export class DataPlaneWorkers {
     this.log.error("data-plane worker stopped; restarting it", { worker: index, code, in: `${delay}ms`, lost: "its open connections" });
     setTimeout(() => {
       if (this.stopping) return;
+      this.generations[index]!++;
+      this.registry.inc(METRIC.workerRestarts, HELP_RESTARTS);
       const fresh = this.spawn(index);
       this.threads[index] = fresh;
       this.applyTo(fresh, this.ports).then(

@@ -36,11 +36,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   if ("error" in mode) throw new Error(mode.error);
   const metrics = new Metrics({ process: true });
   // Forwarding runs in worker threads; this thread loads, translates and writes status.
+  const threads = workerCount(options.workers);
   const workers = new DataPlaneWorkers(
-    workerCount(options.workers),
+    threads,
     // Each worker keeps its share of the access-log rate.
-    { limits: options.limits, logLevel: options.logLevel, logFormat: options.logFormat, accessLogRate: Math.ceil(options.accessLogRate / workerCount(options.workers)) },
+    { limits: options.limits, logLevel: options.logLevel, logFormat: options.logFormat, accessLogRate: Math.ceil(options.accessLogRate / threads) },
     log,
+    metrics,
   );
   let current: Plan | undefined;
   let programmed: Plan | undefined;

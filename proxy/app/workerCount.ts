@@ -3,9 +3,7 @@
 // CPUs the process may run on. Pure parts take the files' text; readCpuQuota() reads them.
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
-
-/** More than this is a typo, not a machine (each worker is a thread with its own heap). */
-export const MAX_WORKERS = 64;
+import { MAX_WORKERS } from "../../contract/index.ts";
 
 export type WorkersSetting = number | "auto";
 

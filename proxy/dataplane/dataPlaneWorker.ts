@@ -4,6 +4,7 @@
 // forwarding. Several workers share each listening port (SO_REUSEPORT): the kernel
 // spreads new connections among them.
 import { parentPort, workerData } from "node:worker_threads";
+import { METRIC } from "../../contract/index.ts";
 import { Logger } from "../lib/log.ts";
 import { Metrics, type MetricFamily } from "../lib/metrics.ts";
 import type { PlannedPort } from "../model/plan.ts";
@@ -14,6 +15,7 @@ const settings = workerData as WorkerSettings;
 const log = new Logger(settings.logLevel, undefined, settings.logFormat);
 const metrics = new Metrics();
 const dataPlane = new DataPlane(settings.limits, log, metrics, { accessLogRate: settings.accessLogRate, reusePort: settings.reusePort });
+metrics.onScrape(() => metrics.set(METRIC.workerConnections, "Connections open now in each data-plane worker thread.", dataPlane.activeConnections, { worker: settings.index }));
 /** The ports as last applied, by "address:port", to resolve "same" updates. */
 let applied = new Map<string, PlannedPort>();
 
@@ -57,6 +59,11 @@ async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof Worke
       return null;
   }
 }
+
+// Fault injection for the restart test (a thread cannot be made to die from outside):
+// COURIER_FAULT_WORKER_EXIT=INDEX:MS ends that worker's first thread after MS ms.
+const fault = /^(\d+):(\d+)$/.exec(process.env.COURIER_FAULT_WORKER_EXIT ?? "");
+if (fault !== null && Number(fault[1]) === settings.index && settings.generation === 0) setTimeout(() => process.exit(70), Number(fault[2]));
 
 parentPort!.on("message", (message: RequestMessage) => {
   void handle(message.request).then((reply) => parentPort!.postMessage({ id: message.id, reply } satisfies ReplyMessage));

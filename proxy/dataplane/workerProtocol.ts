@@ -10,6 +10,8 @@ import type { BackendHealth } from "./endpointHealth.ts";
 /** Given to each worker when it starts. */
 export interface WorkerSettings {
   readonly index: number;
+  /** 0 for the first thread at this index, counting up with each restart. */
+  readonly generation: number;
   readonly limits: Limits;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;

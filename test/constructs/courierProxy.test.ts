@@ -88,7 +88,7 @@ describe("CourierProxy", () => {
 
   test("probes and metrics on the probe port, the admin page on loopback; a preStop wait; requests sized for a proxy", () => {
     const container = podSpec(objects).containers[0]!;
-    expect(container.args).toEqual(["--address-service", "courier-system/courier", "--admin", "127.0.0.1:9090", "--probe-address", "0.0.0.0:9091"]);
+    expect(container.args).toEqual(["--address-service", "courier-system/courier", "--admin", "127.0.0.1:9090", "--probe-address", "0.0.0.0:9091", "--workers", "1"]);
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: 9091 } });
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9091 } });
     expect(container.ports).toEqual([
@@ -144,11 +144,25 @@ describe("CourierProxy", () => {
     expect(container.ports.map((p) => p.containerPort)).toEqual([9902, 443, 5432, 6379]);
     expect(container.readinessProbe).toMatchObject({ httpGet: { port: 9902 } });
     expect(container.args).toContain("127.0.0.1:9901");
+    // No CPU limit: the 250m request rounded up.
+    expect(container.args).toEqual(expect.arrayContaining(["--workers", "1"]));
     expect(container).not.toHaveProperty("lifecycle");
     const service = find(custom, "Service", "edge").spec as Record<string, unknown>;
     expect(service.type).toBe("NodePort");
     expect(service.externalTrafficPolicy).toBe("Local");
     expect((service.ports as { port: number }[]).map((p) => p.port)).toEqual([443, 5432, 6379]);
+  });
+
+  test("workers follow the pod's CPU: the cgroup quota with a limit, the request rounded up without", () => {
+    const workersOf = (props: ConstructorParameters<typeof CourierProxy>[2]): string | undefined => {
+      const args = podSpec(synth((chart) => void new CourierProxy(chart, "p", props))).containers[0]!.args as string[];
+      return args[args.indexOf("--workers") + 1];
+    };
+    expect(workersOf({})).toBe("1");
+    expect(workersOf({ resources: { cpu: { request: Cpu.millis(2500) } } })).toBe("3");
+    expect(workersOf({ resources: { cpu: { request: Cpu.units(1), limit: Cpu.units(4) } } })).toBe("auto");
+    expect(workersOf({ workers: 2 })).toBe("2");
+    expect(synthErrors((chart) => void new CourierProxy(chart, "p", { workers: 0 }))).toContain('[test/p] workers: 0 is not a worker count. Fix: use "auto" or an integer from 1 to 64');
   });
 
   test("validation: replicas, ports, admin and probe port clashes, preStop delay, namespace", () => {

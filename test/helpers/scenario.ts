@@ -24,6 +24,8 @@ export interface ScenarioSpec {
   /** Endpoints of a backend's Service; default: the backend itself. */
   readonly endpointsFor?: (backend: TlsBackend, all: ReadonlyMap<string, TlsBackend>) => readonly string[];
   readonly proxyArgs?: readonly string[];
+  /** Environment variables for the proxy process. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface Scenario {
@@ -60,7 +62,7 @@ export async function startScenario(spec: ScenarioSpec): Promise<Scenario> {
   const files = write(spec.routes, extraEndpoints);
   let proxy: ProxyProcess;
   try {
-    proxy = await startProxy(["--manifests", files.manifests, "--endpoints", files.endpoints, "--port-offset", String(offset), "--listen-address", "127.0.0.1", ...(spec.proxyArgs ?? [])]);
+    proxy = await startProxy(["--manifests", files.manifests, "--endpoints", files.endpoints, "--port-offset", String(offset), "--listen-address", "127.0.0.1", ...(spec.proxyArgs ?? [])], undefined, spec.env);
   } catch (error) {
     for (const b of backends.values()) await b.close();
     rmSync(dir, { recursive: true, force: true });

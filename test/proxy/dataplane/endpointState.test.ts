@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { EndpointState, endpointKey } from "../../../proxy/dataplane/endpointState.ts";
+import { mergeBackendHealth } from "../../../proxy/dataplane/endpointHealth.ts";
 
 const a = { host: "127.0.0.1", port: 1 };
 const b = { host: "127.0.0.2", port: 1 };
@@ -34,5 +35,17 @@ describe("endpoint choice", () => {
     state.failed(endpointKey(b), 0);
     expect(state.pick([a, b], new Set([endpointKey(a)]), 10)).toEqual(b);
     expect(state.pick([a, b], new Set([endpointKey(a), endpointKey(b)]), 10)).toBeUndefined();
+  });
+});
+
+describe("health merged over data-plane workers", () => {
+  test("an endpoint is ejected if any worker ejected it; open connections add up; backends keep their order", () => {
+    const a = [{ backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, active: 2 }, { address: "10.0.0.2:443", healthy: true, active: 0 }] }, { backend: "Service d/b:443", invalidReason: "BackendNotFound", endpoints: [] }];
+    const b = [{ backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, active: 3 }, { address: "10.0.0.2:443", healthy: false, active: 0 }] }];
+    expect(mergeBackendHealth([a, b])).toEqual([
+      { backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, active: 5 }, { address: "10.0.0.2:443", healthy: false, active: 0 }] },
+      { backend: "Service d/b:443", invalidReason: "BackendNotFound", endpoints: [] },
+    ]);
+    expect(mergeBackendHealth([])).toEqual([]);
   });
 });
