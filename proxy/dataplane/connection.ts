@@ -13,6 +13,7 @@ import { Flow } from "./flow.ts";
 import type { BackendStats } from "./backendMetrics.ts";
 import type { ConnectionContext, ListenerState, LiveConnection, TrackedConnection, UpstreamEvents, UpstreamLink } from "./connectionContext.ts";
 import { type AbortReason, type ClosedBy, type RejectReason, countConnectFailure } from "./connectionMetrics.ts";
+import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { EndpointAddress, PlannedRoute } from "../model/plan.ts";
 import { ACCEPT_SSL, REFUSE, REQUEST_BYTES, SSL_REQUEST, nextPreambleStep, postgresRejectDetail, serverAcceptsSsl } from "./postgresPreamble.ts";
 import { lookupRoute } from "./routeTable.ts";
@@ -395,9 +396,9 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     }
   }
 
-  /** "address:port" of the client; read once, while the socket still knows it. */
+  /** "address:port" ("[v6]:port") of the client; read once, while the socket still knows it. */
   private clientAddr(): string {
-    return (this.clientAddress ??= `${this.client.remoteAddress}:${this.client.remotePort}`);
+    return (this.clientAddress ??= hostPort(clientAddress(this.client.remoteAddress), this.client.remotePort));
   }
 
   describe(now: number): LiveConnection {

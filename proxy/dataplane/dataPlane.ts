@@ -10,6 +10,7 @@ import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
 import { endpointHealth, setEndpointGauges, type BackendHealth } from "./endpointHealth.ts";
 import type { Limits } from "../../contract/index.ts";
+import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { PlannedPort, SocketFailure } from "../model/plan.ts";
@@ -105,7 +106,7 @@ export class DataPlane {
     return out;
   }
 
-  /** The ports actually bound, keyed "address:port" (tests bind port 0). */
+  /** The ports actually bound, keyed "address:port" ("[v6]:port"; tests bind port 0). */
   boundPorts(): ReadonlyMap<string, number> {
     return new Map([...this.listeners].map(([key, l]) => [key, l.socket.port]));
   }
@@ -117,7 +118,7 @@ export class DataPlane {
     this.ports = ports;
     this.ctx.backendStats = this.backendMetrics.forPorts(ports);
     for (const planned of ports) {
-      const key = `${planned.address}:${planned.port}`;
+      const key = hostPort(planned.address, planned.port);
       wanted.add(key);
       const table = buildRouteTable(planned.hosts);
       const existing = this.listeners.get(key);
@@ -142,7 +143,7 @@ export class DataPlane {
 
   private listen(planned: PlannedPort, table: OpenListener["state"]["table"]): OpenListener {
     const ctx = this.ctx;
-    const name = `${planned.address}:${planned.port}`;
+    const name = hostPort(planned.address, planned.port);
     const state: ListenerState = { table, name, active: 0, metrics: listenerMetrics(ctx.metrics, name) };
     const max = ctx.limits.maxConnectionsPerListener;
     const socket = Bun.listen<Connection | undefined>({
@@ -156,7 +157,7 @@ export class DataPlane {
           if (state.active >= max) {
             state.metrics.rejected("too-many-connections").value++;
             // Logged like every refusal, through the access log's rate limit.
-            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: `${client.remoteAddress}:${client.remotePort}`, reason: "too-many-connections", listener: name });
+            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: hostPort(clientAddress(client.remoteAddress), client.remotePort), reason: "too-many-connections", listener: name });
             client.data = undefined;
             client.end();
             return;
