@@ -105,6 +105,11 @@ Options:
   --idle-timeout DUR       close connections idle this long (default ${formatDuration(DEFAULT_LIMITS.idleTimeoutMs)}; 0 = never)
   --keepalive DUR          TCP keepalive delay (default ${formatDuration(DEFAULT_LIMITS.keepAliveMs)}; 0 = off)
   --max-connections N      open connections per listener (default ${DEFAULT_LIMITS.maxConnectionsPerListener})
+  --max-pending-per-client N
+                           connections from one source address still waiting for their
+                           ClientHello; more are closed at once (default ${DEFAULT_LIMITS.maxPendingHellosPerClient})
+  --max-pending N          connections of the process still waiting for their ClientHello
+                           (default ${DEFAULT_LIMITS.maxPendingHellos})
   --drain-timeout DUR      on SIGTERM, wait this long for connections (default ${formatDuration(DEFAULT_LIMITS.drainTimeoutMs)}; 0 = do not wait)
   --max-file-bytes N       file mode: largest manifest or endpoints file read (default ${DEFAULT_FILE_SIZE_LIMITS.maxFileBytes})
   --max-dir-bytes N        file mode: largest total of the manifest files (default ${DEFAULT_FILE_SIZE_LIMITS.maxDirBytes})
@@ -118,7 +123,7 @@ Options:
 const VALUE_OPTIONS = [
   "manifests", "endpoints", "kubeconfig", "context", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name",
   "port-offset", "listen-address", "admin", "admin-token-file", "probe-address", "log-level", "log-format", "access-log-rate",
-  "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout",
+  "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "max-pending-per-client", "max-pending", "drain-timeout",
   "max-file-bytes", "max-dir-bytes", "reload-confirm",
 ] as const;
 
@@ -205,6 +210,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     keepAliveMs: duration("keepalive", DEFAULT_LIMITS.keepAliveMs, true),
     maxConnectionsPerListener: integer("max-connections", DEFAULT_LIMITS.maxConnectionsPerListener, 1, 10_000_000),
     drainTimeoutMs: duration("drain-timeout", DEFAULT_LIMITS.drainTimeoutMs, true),
+    maxPendingHellosPerClient: integer("max-pending-per-client", DEFAULT_LIMITS.maxPendingHellosPerClient, 1, 10_000_000),
+    maxPendingHellos: integer("max-pending", DEFAULT_LIMITS.maxPendingHellos, 1, 10_000_000),
   };
   const options: ServeOptions = {
     manifests: value("manifests") ?? "dist",

@@ -80,6 +80,8 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     private readonly client: Socket<Connection | undefined>,
     private readonly listener: ListenerState,
     private readonly ctx: ConnectionContext,
+    /** Its source address, counted in ctx.pending until the ClientHello is in (then undefined). */
+    private pendingFrom: string | undefined,
   ) {
     this.opened = ctx.clock.now;
     this.startedAt = performance.now();
@@ -279,6 +281,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   // ---- routing and connecting
 
   private routeConnection(): void {
+    this.leavePending();
     this.helloAt = performance.now();
     this.listener.metrics.helloWait.observe((this.helloAt - this.startedAt) / 1000);
     const route = lookupRoute(this.listener.table, this.serverName);
@@ -462,11 +465,18 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     this.client.end();
     this.upstream?.end();
     if (wasConnected) this.ctx.endpoints.disconnected(this.endpoint);
+    this.leavePending();
     this.flushBytes();
     if (this.stats !== undefined) this.stats.active.value--;
     this.listener.active--;
     this.listener.metrics.active.value--;
     this.ctx.live.delete(this);
+  }
+
+  private leavePending(): void {
+    if (this.pendingFrom === undefined) return;
+    this.ctx.pending.release(this.pendingFrom);
+    this.pendingFrom = undefined;
   }
 
   /** Counts and logs the end of a connection that was not refused. */

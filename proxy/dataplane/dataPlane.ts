@@ -9,6 +9,7 @@ import type { ConnectionContext, ListenerState, LiveConnection, UpstreamLink } f
 import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
 import { endpointHealth, setEndpointGauges, type BackendHealth } from "./endpointHealth.ts";
+import { PendingHelloCaps } from "./pendingHelloCaps.ts";
 import type { Limits } from "../../contract/index.ts";
 import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
@@ -78,6 +79,7 @@ export class DataPlane {
       upstreamHandlers,
       live: new Set(),
       accessLog: new AccessLog(log, metrics, options.accessLogRate, now),
+      pending: new PendingHelloCaps(limits.maxPendingHellosPerClient, limits.maxPendingHellos),
       backendStats: new Map(),
     };
     this.backendMetrics = new BackendMetrics(metrics);
@@ -154,17 +156,19 @@ export class DataPlane {
       socket: {
         open(client) {
           state.metrics.accepted.value++;
-          if (state.active >= max) {
-            state.metrics.rejected("too-many-connections").value++;
+          const source = clientAddress(client.remoteAddress);
+          const refusal = state.active >= max ? "too-many-connections" : ctx.pending.admit(source);
+          if (refusal !== undefined) {
+            state.metrics.rejected(refusal).value++;
             // Logged like every refusal, through the access log's rate limit.
-            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: hostPort(clientAddress(client.remoteAddress), client.remotePort), reason: "too-many-connections", listener: name });
+            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: hostPort(source, client.remotePort), reason: refusal, listener: name });
             client.data = undefined;
             client.end();
             return;
           }
           state.active++;
           state.metrics.active.value++;
-          const connection = new Connection(client, state, ctx);
+          const connection = new Connection(client, state, ctx, source);
           client.data = connection;
           ctx.live.add(connection);
         },
