@@ -29,6 +29,10 @@ export interface Limits {
   readonly maxConnectionsPerListener: number;
   /** How long SIGTERM waits for open connections to finish; 0 = close them at once. */
   readonly drainTimeoutMs: number;
+  /** Connections from one source address still waiting for their ClientHello; more are closed at once. */
+  readonly maxPendingHellosPerClient: number;
+  /** Connections of the whole process still waiting for their ClientHello; more are closed at once. */
+  readonly maxPendingHellos: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -40,6 +44,12 @@ export const DEFAULT_LIMITS: Limits = {
   keepAliveMs: 60_000,
   maxConnectionsPerListener: 50_000,
   drainTimeoutMs: 30_000,
+  // A ClientHello follows the TCP handshake within a round trip, so even a busy
+  // client has few connections pending at once; 128 leaves room for many clients
+  // behind one NAT or an SNATing load balancer, and still stops an idle flood from
+  // one address well before the listener limit. The total bounds a spread flood.
+  maxPendingHellosPerClient: 128,
+  maxPendingHellos: 4_096,
 };
 
 /** Most data-plane worker threads `--workers` and CourierProxy accept (each is a thread with its own heap). */

@@ -5,6 +5,7 @@
 import type { LiveConnection } from "../dataplane/connectionContext.ts";
 import type { BackendHealth } from "../dataplane/endpointHealth.ts";
 import { printable } from "../lib/escape.ts";
+import { hostPort } from "../lib/hostPort.ts";
 import type { LoggedProblem } from "../lib/log.ts";
 import type { Condition, Plan } from "../model/plan.ts";
 
@@ -53,7 +54,7 @@ function listenersSection(plan: Plan | undefined): string {
     for (const listener of gateway.listeners) {
       const programmed = listener.conditions.find((c) => c.type === "Programmed");
       const socket = plan!.ports.find((p) => p.listeners.some((l) => l.gateway === name && l.listener === listener.name));
-      rows.push([name, listener.name, socket === undefined ? "" : `${socket.address}:${socket.port}`, listener.attachedRoutes, programmed?.status === "True" ? "programmed" : `not programmed: ${programmed?.message ?? "unknown"}`]);
+      rows.push([name, listener.name, socket === undefined ? "" : hostPort(socket.address, socket.port), listener.attachedRoutes, programmed?.status === "True" ? "programmed" : `not programmed: ${programmed?.message ?? "unknown"}`]);
     }
   }
   return table(["Gateway", "listener", "socket", "routes", "state"], rows, "no Gateway of Courier's");
@@ -64,7 +65,7 @@ function routesSection(plan: Plan | undefined): string {
   for (const port of plan?.ports ?? []) {
     for (const { hostname, route } of port.hosts) {
       const backends = route.backends.map((b) => `${b.name} (weight ${b.weight}${b.endpoints === undefined ? `, invalid: ${b.invalidReason ?? "unknown"}` : ""})`).join("; ");
-      rows.push([`${port.address}:${port.port}`, hostname, route.id, backends || "none", route.settings.fallback ? "fallback" : ""]);
+      rows.push([hostPort(port.address, port.port), hostname, route.id, backends || "none", route.settings.fallback ? "fallback" : ""]);
     }
   }
   return table(["socket", "hostname", "TLSRoute", "backends", ""], rows, "no route is served");

@@ -1,7 +1,7 @@
 // Command-line parsing for `courier serve`. Pure: argv in, options or an error out.
 import { controllerNameProblem, COURIER_CONTROLLER_NAME, DEFAULT_LIMITS, formatDuration, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES, parseDuration, type Limits } from "../../contract/index.ts";
 import { parseOptions, stringValue, type OptionSpec } from "./args.ts";
-import { parseIpv4Range, type Ipv4Range } from "./gatewayAddressPool.ts";
+import { parseAddressRange, type AddressRange } from "./addressRange.ts";
 import { parseWorkers, type WorkersSetting } from "./workerCount.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../lib/log.ts";
 import { DEFAULT_CONFIRM_MS } from "../sources/file/fileSource.ts";
@@ -26,7 +26,7 @@ export interface ServeOptions {
   /** Cluster mode: what Gateways report in status.addresses (e.g. the load balancer's IP). */
   readonly gatewayAddresses: readonly string[];
   /** Cluster mode: give each Gateway without spec.addresses its own address from this range (bind and status). */
-  readonly gatewayAddressRange: Ipv4Range | undefined;
+  readonly gatewayAddressRange: AddressRange | undefined;
   /** Cluster mode: the proxy's own Service, whose load-balancer or cluster addresses Gateways report. */
   readonly addressService: { readonly namespace: string; readonly name: string } | undefined;
   /** Cluster mode: namespace of the leader-election Lease (default: the pod's or the context's). */
@@ -34,7 +34,7 @@ export interface ServeOptions {
   /** The GatewayClass controllerName this Courier serves (and writes status as); default COURIER_CONTROLLER_NAME. */
   readonly controllerName: string;
   readonly portOffset: number;
-  /** Bind address for Gateways that name none. */
+  /** Bind address for Gateways that name none (default: "::" where the host has IPv6, see wildcardAddress.ts). */
   readonly listenAddress: string;
   /** The status page, /metrics, /healthz and /readyz; undefined = off. */
   readonly admin: HostPort | undefined;
@@ -78,15 +78,17 @@ Options:
                            cluster mode: Gateways report the addresses of this Service
                            (its load-balancer ingress, else its cluster IPs); the
                            Deployment that CourierProxy writes names its own Service
-  --gateway-addresses-from FIRST-LAST
-                           each Gateway without spec.addresses binds its own IPv4 address
-                           from this range and reports it (e.g. 127.0.0.10-127.0.0.250)
+  --gateway-addresses-from FIRST-LAST|ADDR/LEN
+                           each Gateway without spec.addresses binds its own address from
+                           this IPv4 or IPv6 range and reports it (e.g. 127.0.0.10-127.0.0.250,
+                           fd00:10::/112; a prefix leaves out its network and broadcast)
   --lease-namespace NS     cluster mode: namespace of the leader-election Lease
   --controller-name NAME   serve only GatewayClasses with this controllerName and write
                            status as it (default ${COURIER_CONTROLLER_NAME}); a second,
                            independent Courier in one cluster takes another name
   --port-offset N          add N to every listener port (serve 443 as 8443 without root)
-  --listen-address ADDR    bind address for Gateways without spec.addresses (default 0.0.0.0)
+  --listen-address ADDR    bind address for Gateways without spec.addresses (default ::,
+                           IPv4 and IPv6 on one socket, where the host has IPv6; else 0.0.0.0)
   --admin ADDR:PORT|off    status page, /metrics, /healthz, /readyz (default ${DEFAULT_ADMIN.host}:${DEFAULT_ADMIN.port},
                            in a pod too: reach it with kubectl port-forward)
   --admin-token-file FILE  the admin endpoint requires "Authorization: Bearer <token>"
@@ -108,6 +110,11 @@ Options:
   --idle-timeout DUR       close connections idle this long (default ${formatDuration(DEFAULT_LIMITS.idleTimeoutMs)}; 0 = never)
   --keepalive DUR          TCP keepalive delay (default ${formatDuration(DEFAULT_LIMITS.keepAliveMs)}; 0 = off)
   --max-connections N      open connections per listener (default ${DEFAULT_LIMITS.maxConnectionsPerListener})
+  --max-pending-per-client N
+                           connections from one source address still waiting for their
+                           ClientHello; more are closed at once (default ${DEFAULT_LIMITS.maxPendingHellosPerClient})
+  --max-pending N          connections of the process still waiting for their ClientHello
+                           (default ${DEFAULT_LIMITS.maxPendingHellos})
   --drain-timeout DUR      on SIGTERM, wait this long for connections (default ${formatDuration(DEFAULT_LIMITS.drainTimeoutMs)}; 0 = do not wait)
   --max-file-bytes N       file mode: largest manifest or endpoints file read (default ${DEFAULT_FILE_SIZE_LIMITS.maxFileBytes})
   --max-dir-bytes N        file mode: largest total of the manifest files (default ${DEFAULT_FILE_SIZE_LIMITS.maxDirBytes})
@@ -121,7 +128,7 @@ Options:
 const VALUE_OPTIONS = [
   "manifests", "endpoints", "kubeconfig", "context", "gateway-address", "gateway-addresses-from", "address-service", "lease-namespace", "controller-name",
   "port-offset", "listen-address", "admin", "admin-token-file", "probe-address", "log-level", "log-format", "access-log-rate",
-  "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "drain-timeout",
+  "max-hello-bytes", "hello-timeout", "connect-timeout", "connect-tries", "idle-timeout", "keepalive", "max-connections", "max-pending-per-client", "max-pending", "drain-timeout",
   "max-file-bytes", "max-dir-bytes", "reload-confirm", "workers",
 ] as const;
 
@@ -137,8 +144,11 @@ export function parseHostPort(flag: string, text: string): HostPort | undefined 
   return { host: (match[1] ?? match[2])!, port: Number(match[3]) };
 }
 
-/** `env` decides the in-cluster defaults (KUBERNETES_SERVICE_HOST is set in every pod). */
-export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Parsed {
+/**
+ * `env` decides the in-cluster defaults (KUBERNETES_SERVICE_HOST is set in every pod);
+ * `wildcard` the default --listen-address (serve passes wildcardAddress.ts's, which probes the host).
+ */
+export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, wildcard: () => string = () => "0.0.0.0"): Parsed {
   const parsed = parseOptions(argv, SERVE_OPTIONS);
   if ("error" in parsed) return parsed;
   const value = (key: (typeof VALUE_OPTIONS)[number]): string | undefined => stringValue(parsed, key);
@@ -181,8 +191,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     problems.push(`--admin and --probe-address cannot share port ${admin.port}`);
   }
   const rangeText = value("gateway-addresses-from");
-  const gatewayAddressRange = rangeText === undefined ? undefined : parseIpv4Range(rangeText);
-  if (rangeText !== undefined && gatewayAddressRange === undefined) problems.push(`--gateway-addresses-from must be an IPv4 range FIRST-LAST, not ${JSON.stringify(rangeText)}`);
+  const gatewayAddressRange = rangeText === undefined ? undefined : parseAddressRange(rangeText);
+  if (rangeText !== undefined && gatewayAddressRange === undefined) problems.push(`--gateway-addresses-from must be an IPv4 or IPv6 range FIRST-LAST or ADDR/LEN, not ${JSON.stringify(rangeText)}`);
   if (rangeText !== undefined && has("gateway-address")) problems.push("--gateway-addresses-from and --gateway-address exclude each other");
   const serviceText = value("address-service");
   const serviceMatch = serviceText === undefined ? null : /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(serviceText);
@@ -209,6 +219,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     keepAliveMs: duration("keepalive", DEFAULT_LIMITS.keepAliveMs, true),
     maxConnectionsPerListener: integer("max-connections", DEFAULT_LIMITS.maxConnectionsPerListener, 1, 10_000_000),
     drainTimeoutMs: duration("drain-timeout", DEFAULT_LIMITS.drainTimeoutMs, true),
+    maxPendingHellosPerClient: integer("max-pending-per-client", DEFAULT_LIMITS.maxPendingHellosPerClient, 1, 10_000_000),
+    maxPendingHellos: integer("max-pending", DEFAULT_LIMITS.maxPendingHellos, 1, 10_000_000),
   };
   const options: ServeOptions = {
     manifests: value("manifests") ?? "dist",
@@ -222,7 +234,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     leaseNamespace: value("lease-namespace"),
     controllerName,
     portOffset: integer("port-offset", 0, -65535, 65535),
-    listenAddress: value("listen-address") ?? "0.0.0.0",
+    listenAddress: value("listen-address") ?? wildcard(),
     admin,
     adminTokenFile: value("admin-token-file"),
     probe,

@@ -6,6 +6,7 @@ import type { CliIo } from "./cliIo.ts";
 import { runExplain, EXPLAIN_USAGE } from "./explainCommand.ts";
 import { servePreflight } from "./preflight.ts";
 import { serve } from "./serve.ts";
+import { wildcardAddress } from "./wildcardAddress.ts";
 import { COURIER_VERSION } from "./version.ts";
 import { wantsHelp } from "./args.ts";
 import { printable } from "../lib/escape.ts";
@@ -61,7 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function runServe(argv: readonly string[], io: CliIo): Promise<number | "serving"> {
-  const parsed = parseServeArgs(argv, io.env);
+  const parsed = parseServeArgs(argv, io.env, wildcardAddress);
   if ("error" in parsed) return io.usageError("serve", parsed.error);
   const problems = servePreflight(parsed.options, io.env);
   if (problems.length > 0) return io.usageError("serve", problems.join("\n"));

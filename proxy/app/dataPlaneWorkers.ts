@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads";
 import type { LiveConnection } from "../dataplane/connectionContext.ts";
 import { mergeBackendHealth, type BackendHealth } from "../dataplane/endpointHealth.ts";
 import type { PortUpdate, ReplyMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "../dataplane/workerProtocol.ts";
+import { hostPort } from "../lib/hostPort.ts";
 import type { Logger, LoggedProblem } from "../lib/log.ts";
 import type { MetricFamily, Metrics } from "../lib/metrics.ts";
 import { METRIC } from "../../contract/index.ts";
@@ -128,7 +129,7 @@ export class DataPlaneWorkers {
       this.threads[index] = fresh;
       this.applyTo(fresh, this.ports).then(
         ({ failures }) => {
-          for (const failure of failures) this.log.error("restarted data-plane worker cannot listen", { worker: index, address: `${failure.address}:${failure.port}`, error: failure.message });
+          for (const failure of failures) this.log.error("restarted data-plane worker cannot listen", { worker: index, address: hostPort(failure.address, failure.port), error: failure.message });
         },
         () => undefined, // it died again: the next restart applies the ports.
       );
@@ -139,7 +140,7 @@ export class DataPlaneWorkers {
   private async applyTo(thread: WorkerThread, ports: readonly PlannedPort[]): Promise<WorkerReplies["apply"]> {
     const sent = new Map<string, PlannedPort>();
     const updates: PortUpdate[] = ports.map((port) => {
-      const key = `${port.address}:${port.port}`;
+      const key = hostPort(port.address, port.port);
       sent.set(key, port);
       return thread.sent.get(key) === port ? { same: key } : port;
     });
@@ -159,14 +160,14 @@ export class DataPlaneWorkers {
     // Once draining, no Plan may open listeners again.
     if (this.stopping) return [];
     this.ports = ports;
-    for (const key of this.resolved.keys()) if (!ports.some((p) => `${p.address}:${p.port}` === key)) this.resolved.delete(key);
+    for (const key of this.resolved.keys()) if (!ports.some((p) => hostPort(p.address, p.port) === key)) this.resolved.delete(key);
     const [first, ...rest] = this.threads;
     const replies = await Promise.allSettled([this.applyTo(first!, ports)]);
     replies.push(...(await Promise.allSettled(rest.map((thread) => this.applyTo(thread, ports)))));
     const failures = new Map<string, SocketFailure>();
     for (const reply of replies) {
       if (reply.status !== "fulfilled") continue;
-      for (const failure of reply.value.failures) failures.set(`${failure.address}:${failure.port}`, failure);
+      for (const failure of reply.value.failures) failures.set(hostPort(failure.address, failure.port), failure);
     }
     const answered = replies.find((r) => r.status === "fulfilled");
     if (answered !== undefined) this.bound = new Map(answered.value.bound);

@@ -2,6 +2,7 @@
 // that cannot be bound leaves its listeners Programmed=False, and binding is retried
 // every few seconds until it works (a port freed by another process, an address
 // added to the node), when the listeners become Programmed again.
+import { hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Plan, SocketFailure } from "../model/plan.ts";
 import { withSocketFailures } from "../translate/socketFailures.ts";
@@ -72,9 +73,9 @@ export class PlanProgrammer {
     const failures = await this.dataPlane.apply(plan.ports);
     const changed = JSON.stringify(failures) !== JSON.stringify(this.failures);
     if (changed) {
-      for (const failure of failures) this.log.error("cannot listen; retrying", { address: `${failure.address}:${failure.port}`, error: failure.message });
+      for (const failure of failures) this.log.error("cannot listen; retrying", { address: hostPort(failure.address, failure.port), error: failure.message });
       const bound = this.failures.filter((old) => !failures.some((f) => f.address === old.address && f.port === old.port));
-      if (!newPlan) for (const socket of bound) this.log.info("listening", { address: `${socket.address}:${socket.port}` });
+      if (!newPlan) for (const socket of bound) this.log.info("listening", { address: hostPort(socket.address, socket.port) });
     }
     this.failures = failures;
     if (failures.length > 0) this.retry = setTimeout(() => void this.kick(false), BIND_RETRY_MS);

@@ -1,14 +1,15 @@
 // What a Plan serves, as lines for a person: one per hostname, with its backends.
+import { hostPort } from "../lib/hostPort.ts";
 import type { Plan } from "../model/plan.ts";
 
 export function describePlan(plan: Plan): string[] {
   const lines: string[] = [];
   for (const port of plan.ports) {
-    lines.push(`listening ${port.address}:${port.port}`);
+    lines.push(`listening ${hostPort(port.address, port.port)}`);
     for (const { hostname, route } of port.hosts) {
       const backends = route.backends
         .map((b) => {
-          const where = b.endpoints === undefined ? `invalid: ${b.invalidReason ?? "unknown"}` : b.endpoints.length === 0 ? "no ready endpoint" : b.endpoints.map((e) => `${e.host}:${e.port}`).join(",");
+          const where = b.endpoints === undefined ? `invalid: ${b.invalidReason ?? "unknown"}` : b.endpoints.length === 0 ? "no ready endpoint" : b.endpoints.map((e) => hostPort(e.host, e.port)).join(",");
           return `${b.name} weight=${b.weight} -> ${where}`;
         })
         .join("; ");

@@ -13,6 +13,7 @@ import { Flow } from "./flow.ts";
 import type { BackendStats } from "./backendMetrics.ts";
 import type { ConnectionContext, ListenerState, LiveConnection, TrackedConnection, UpstreamEvents, UpstreamLink } from "./connectionContext.ts";
 import { type AbortReason, type ClosedBy, type RejectReason, countConnectFailure } from "./connectionMetrics.ts";
+import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { EndpointAddress, PlannedRoute } from "../model/plan.ts";
 import { ACCEPT_SSL, REFUSE, REQUEST_BYTES, SSL_REQUEST, nextPreambleStep, postgresRejectDetail, serverAcceptsSsl } from "./postgresPreamble.ts";
 import { lookupRoute } from "./routeTable.ts";
@@ -79,6 +80,8 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     private readonly client: Socket<Connection | undefined>,
     private readonly listener: ListenerState,
     private readonly ctx: ConnectionContext,
+    /** Its source address, counted in ctx.pending until the ClientHello is in (then undefined). */
+    private pendingFrom: string | undefined,
   ) {
     this.opened = ctx.clock.now;
     this.startedAt = performance.now();
@@ -278,6 +281,7 @@ export class Connection implements TrackedConnection, UpstreamEvents {
   // ---- routing and connecting
 
   private routeConnection(): void {
+    this.leavePending();
     this.helloAt = performance.now();
     this.listener.metrics.helloWait.observe((this.helloAt - this.startedAt) / 1000);
     const route = lookupRoute(this.listener.table, this.serverName);
@@ -395,9 +399,9 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     }
   }
 
-  /** "address:port" of the client; read once, while the socket still knows it. */
+  /** "address:port" ("[v6]:port") of the client; read once, while the socket still knows it. */
   private clientAddr(): string {
-    return (this.clientAddress ??= `${this.client.remoteAddress}:${this.client.remotePort}`);
+    return (this.clientAddress ??= hostPort(clientAddress(this.client.remoteAddress), this.client.remotePort));
   }
 
   describe(now: number): LiveConnection {
@@ -461,11 +465,18 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     this.client.end();
     this.upstream?.end();
     if (wasConnected) this.ctx.endpoints.disconnected(this.endpoint);
+    this.leavePending();
     this.flushBytes();
     if (this.stats !== undefined) this.stats.active.value--;
     this.listener.active--;
     this.listener.metrics.active.value--;
     this.ctx.live.delete(this);
+  }
+
+  private leavePending(): void {
+    if (this.pendingFrom === undefined) return;
+    this.ctx.pending.release(this.pendingFrom);
+    this.pendingFrom = undefined;
   }
 
   /** Counts and logs the end of a connection that was not refused. */

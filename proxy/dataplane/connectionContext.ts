@@ -6,6 +6,7 @@ import type { AccessLog } from "./accessLog.ts";
 import type { BackendStats } from "./backendMetrics.ts";
 import type { ListenerMetrics } from "./connectionMetrics.ts";
 import type { EndpointState } from "./endpointState.ts";
+import type { PendingHelloCaps } from "./pendingHelloCaps.ts";
 import type { Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -64,6 +65,8 @@ export interface ConnectionContext {
   /** Every open connection, for the sweeper and for draining. */
   readonly live: Set<TrackedConnection>;
   readonly accessLog: AccessLog;
+  /** Connections still waiting for their ClientHello, per source address and in total. */
+  readonly pending: PendingHelloCaps;
   /** Per route and backend series of the current configuration (replaced whole with it). */
   backendStats: ReadonlyMap<PlannedBackend, BackendStats>;
 }

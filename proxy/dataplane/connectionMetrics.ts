@@ -10,6 +10,7 @@ import type { HistogramSeries } from "../lib/histogram.ts";
 import type { Counter, Metrics } from "../lib/metrics.ts";
 import type { HelloRejectReason } from "./clienthello/clientHelloTypes.ts";
 import type { AttemptRejectReason } from "./endpointAttempts.ts";
+import type { PendingRefusal } from "./pendingHelloCaps.ts";
 import type { PostgresRejectReason } from "./postgresPreamble.ts";
 
 /**
@@ -20,6 +21,8 @@ import type { PostgresRejectReason } from "./postgresPreamble.ts";
  * - `unknown-sni`: no route for the server name on this listener.
  * - `upstream-closed-early`: the endpoint closed before forwarding began.
  * - `too-many-connections`: the listener was at its connection limit.
+ * - `too-many-pending-from-client`, `too-many-pending`: too many connections of its
+ *   source address, or of the process, were still waiting for a ClientHello.
  */
 export type RejectReason =
   | HelloRejectReason
@@ -29,7 +32,8 @@ export type RejectReason =
   | "hello-timeout"
   | "unknown-sni"
   | "upstream-closed-early"
-  | "too-many-connections";
+  | "too-many-connections"
+  | PendingRefusal;
 
 /** Why the proxy ended a connection that was forwarding. */
 export type AbortReason = "upstream-write-failed" | "client-write-failed" | "upstream-reset" | "idle-timeout" | "shutdown";

@@ -9,7 +9,9 @@ import type { ConnectionContext, ListenerState, LiveConnection, UpstreamLink } f
 import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
 import { endpointHealth, type BackendHealth } from "./endpointHealth.ts";
+import { PendingHelloCaps } from "./pendingHelloCaps.ts";
 import type { Limits } from "../../contract/index.ts";
+import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { PlannedPort, SocketFailure } from "../model/plan.ts";
@@ -79,6 +81,7 @@ export class DataPlane {
       upstreamHandlers,
       live: new Set(),
       accessLog: new AccessLog(log, metrics, options.accessLogRate, now),
+      pending: new PendingHelloCaps(limits.maxPendingHellosPerClient, limits.maxPendingHellos),
       backendStats: new Map(),
     };
     this.backendMetrics = new BackendMetrics(metrics);
@@ -105,7 +108,7 @@ export class DataPlane {
     return out;
   }
 
-  /** The ports actually bound, keyed "address:port" (tests bind port 0). */
+  /** The ports actually bound, keyed "address:port" ("[v6]:port"; tests bind port 0). */
   boundPorts(): ReadonlyMap<string, number> {
     return new Map([...this.listeners].map(([key, l]) => [key, l.socket.port]));
   }
@@ -121,7 +124,7 @@ export class DataPlane {
     this.ports = ports;
     this.ctx.backendStats = this.backendMetrics.forPorts(ports);
     for (const planned of ports) {
-      const key = `${planned.address}:${planned.port}`;
+      const key = hostPort(planned.address, planned.port);
       wanted.add(key);
       const table = buildRouteTable(planned.hosts);
       const existing = this.listeners.get(key);
@@ -146,7 +149,7 @@ export class DataPlane {
 
   private listen(planned: PlannedPort, port: number, table: OpenListener["state"]["table"]): OpenListener {
     const ctx = this.ctx;
-    const name = `${planned.address}:${planned.port}`;
+    const name = hostPort(planned.address, planned.port);
     const state: ListenerState = { table, name, active: 0, metrics: listenerMetrics(ctx.metrics, name) };
     const max = ctx.limits.maxConnectionsPerListener;
     // Bun.listen takes reusePort (SO_REUSEPORT) though its type does not say so yet.
@@ -159,17 +162,19 @@ export class DataPlane {
       socket: {
         open(client) {
           state.metrics.accepted.value++;
-          if (state.active >= max) {
-            state.metrics.rejected("too-many-connections").value++;
+          const source = clientAddress(client.remoteAddress);
+          const refusal = state.active >= max ? "too-many-connections" : ctx.pending.admit(source);
+          if (refusal !== undefined) {
+            state.metrics.rejected(refusal).value++;
             // Logged like every refusal, through the access log's rate limit.
-            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: `${client.remoteAddress}:${client.remotePort}`, reason: "too-many-connections", listener: name });
+            if (ctx.accessLog.admit(ctx.clock.now)) ctx.accessLog.write("rejected", { client: hostPort(source, client.remotePort), reason: refusal, listener: name });
             client.data = undefined;
             client.end();
             return;
           }
           state.active++;
           state.metrics.active.value++;
-          const connection = new Connection(client, state, ctx);
+          const connection = new Connection(client, state, ctx, source);
           client.data = connection;
           ctx.live.add(connection);
         },

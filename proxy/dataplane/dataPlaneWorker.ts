@@ -5,6 +5,7 @@
 // spreads new connections among them.
 import { parentPort, workerData } from "node:worker_threads";
 import { METRIC } from "../../contract/index.ts";
+import { hostPort } from "../lib/hostPort.ts";
 import { Logger } from "../lib/log.ts";
 import { Metrics, type MetricFamily } from "../lib/metrics.ts";
 import type { PlannedPort } from "../model/plan.ts";
@@ -33,7 +34,7 @@ function portsOf(updates: readonly PortUpdate[]): PlannedPort[] {
 }
 
 function remember(ports: Map<string, PlannedPort>, port: PlannedPort): PlannedPort {
-  ports.set(`${port.address}:${port.port}`, port);
+  ports.set(hostPort(port.address, port.port), port);
   return port;
 }
 

@@ -1,12 +1,13 @@
 // What the data plane learns about endpoints at run time: how many connections each
 // holds, and which recently refused a connection. Shared by all listeners.
+import { hostPort } from "../lib/hostPort.ts";
 import type { EndpointAddress } from "../model/plan.ts";
 
 /** How long an endpoint that refused a connection is passed over. */
 export const DEFAULT_FAILURE_COOLDOWN_MS = 2_000;
 
 export function endpointKey(endpoint: EndpointAddress): string {
-  return `${endpoint.host}:${endpoint.port}`;
+  return hostPort(endpoint.host, endpoint.port);
 }
 
 export class EndpointState {

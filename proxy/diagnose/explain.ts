@@ -10,6 +10,7 @@
 // - backends: weight 0, an invalid backendRef (missing ReferenceGrant, unknown
 //   Service), no ready endpoints.
 import { ANY_HOSTNAME, FALLBACK_ANNOTATION, GATEWAY_API_GROUP, compareHostnamePrecedence, hostnameMatches } from "../../contract/index.ts";
+import { hostPort } from "../lib/hostPort.ts";
 import { buildRouteTable, lookupRoute } from "../dataplane/routeTable.ts";
 import type { ListenerRef, Plan, PlannedBackend, PlannedPort, PlannedRoute } from "../model/plan.ts";
 import { keyOf, type Gateway, type Snapshot, type TLSRoute } from "../model/snapshot.ts";
@@ -97,7 +98,7 @@ function backendVerdicts(route: PlannedRoute): { readonly backends: BackendVerdi
   const validWeighted = route.backends.some((b) => b.weight > 0 && b.endpoints !== undefined && b.endpoints.length > 0);
   const fallbackActive = route.settings.fallback && !validWeighted && fallbacks.length > 0;
   const backends = route.backends.map((b): BackendVerdict => {
-    const endpoints = (b.endpoints ?? []).map((e) => `${e.host}:${e.port}`);
+    const endpoints = (b.endpoints ?? []).map((e) => hostPort(e.host, e.port));
     const base = { name: b.name, weight: b.weight, endpoints };
     if (b.weight <= 0) {
       if (fallbackActive && b.endpoints !== undefined && b.endpoints.length > 0) return { ...base, share: 1 / fallbacks.length, verdict: `fallback: takes ${share(1 / fallbacks.length)} while no weighted backend has a ready endpoint` };

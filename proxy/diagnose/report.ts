@@ -1,5 +1,6 @@
 // The text `courier check` and `courier explain` print: one finding per line (a fix
 // indented below it), raw strings; the CLI passes every line through printable().
+import { hostPort } from "../lib/hostPort.ts";
 import type { ConfigProblem } from "./configCheck.ts";
 import type { Explanation } from "./explain.ts";
 
@@ -18,7 +19,7 @@ export function formatExplanation(explanation: Explanation): string[] {
     // Many Gateways usually share one socket: name them only when few.
     const gateways = new Set(socket.listeners.map((l) => l.gateway));
     const listeners = socket.listeners.length <= 2 ? socket.listeners.map((l) => `Gateway ${l.gateway} listener ${l.listener}`).join(", ") : `${socket.listeners.length} listeners of ${gateways.size} Gateways`;
-    lines.push("", `socket ${socket.address}:${socket.port} (${listeners || "no listener"})`);
+    lines.push("", `socket ${hostPort(socket.address, socket.port)} (${listeners || "no listener"})`);
     if (socket.route === undefined) {
       lines.push(`  refused: ${socket.refused ?? "no route"}`);
     } else {
@@ -42,7 +43,7 @@ export function formatExplanation(explanation: Explanation): string[] {
   lines.push(
     "",
     routedOn.length > 0
-      ? `result: forwarded by TLSRoute ${[...new Set(routedOn.map((s) => s.route))].join(", ")} on ${routedOn.map((s) => `${s.address}:${s.port}`).join(", ")}`
+      ? `result: forwarded by TLSRoute ${[...new Set(routedOn.map((s) => s.route))].join(", ")} on ${routedOn.map((s) => hostPort(s.address, s.port)).join(", ")}`
       : "result: refused (the client sees the connection closed, no TLS alert)",
   );
   return lines;

@@ -3,6 +3,8 @@
 import type { EndpointAddress } from "../model/plan.ts";
 import type { Endpoint, EndpointSlice } from "../model/snapshot.ts";
 
+const DIALABLE_ADDRESS_TYPES: ReadonlySet<string> = new Set(["IPv4", "IPv6"]);
+
 function isReady(endpoint: Endpoint): boolean {
   // Kubernetes: a nil `ready` is to be read as ready. A terminating endpoint is never
   // taken as ready even when a hand-made slice says so.
@@ -22,11 +24,17 @@ function isServingWhileTerminating(endpoint: Endpoint): boolean {
  * still report `serving` take connections (the same fallback kube-proxy applies), so
  * a rolling restart of the last replica drains instead of refusing. Each endpoint's
  * first address is used. The result is deduplicated and sorted.
+ *
+ * Only IPv4 and IPv6 slices count: an FQDN slice names hosts to resolve, which
+ * kube-proxy does not do either. A dual-stack Service has one slice per family for
+ * the same pods; IPv4 is then used, so that each pod is one endpoint, not two.
  */
 export function endpointAddresses(slices: readonly EndpointSlice[], portName: string): readonly EndpointAddress[] {
   const ready: EndpointAddress[] = [];
   const terminating: EndpointAddress[] = [];
+  const dualStack = slices.some((s) => s.addressType === "IPv4") && slices.some((s) => s.addressType === "IPv6");
   for (const slice of slices) {
+    if (!DIALABLE_ADDRESS_TYPES.has(slice.addressType) || (dualStack && slice.addressType === "IPv6")) continue;
     const port = slice.ports.find((candidate) => candidate.name === portName)?.port;
     if (port === undefined) continue;
     for (const endpoint of slice.endpoints) {

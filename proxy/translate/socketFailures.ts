@@ -1,6 +1,7 @@
 // What the data plane could not do, told in status: a listener whose socket could
 // not be bound is not Programmed, and neither is its Gateway, until a later bind
 // succeeds. Applied to a translated Plan, so translate() itself stays free of I/O.
+import { hostPort } from "../lib/hostPort.ts";
 import type { Condition, GatewayStatusPlan, ListenerStatusPlan, Plan, SocketFailure } from "../model/plan.ts";
 import { ConditionType, GatewayReason, ListenerReason, condition } from "./conditions.ts";
 
@@ -18,7 +19,7 @@ export function withSocketFailures(plan: Plan, failures: readonly SocketFailure[
     for (const ref of port?.listeners ?? []) {
       const perGateway = unbound.get(ref.gateway) ?? new Map<string, string>();
       unbound.set(ref.gateway, perGateway);
-      perGateway.set(ref.listener, `cannot listen on ${failure.address}:${failure.port}: ${failure.message}; retrying`);
+      perGateway.set(ref.listener, `cannot listen on ${hostPort(failure.address, failure.port)}: ${failure.message}; retrying`);
     }
   }
   const gateways = plan.gateways.map((gateway): GatewayStatusPlan => {

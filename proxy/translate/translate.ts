@@ -7,6 +7,7 @@ import { ConditionType, RouteReason, condition } from "./conditions.ts";
 import { gatewayClassStatus, classVerdict, isOurClass } from "./gatewayClasses.ts";
 import { gatewayStatus, type ServedGateway } from "./gateways.ts";
 import { COURIER_CONTROLLER_NAME } from "../../contract/index.ts";
+import { hostPort } from "../lib/hostPort.ts";
 import { evaluateListeners } from "./listeners.ts";
 import { type Condition, type ParentRefPlan, type Plan, type RouteParentStatusPlan, type RouteStatusPlan } from "../model/plan.ts";
 import { buildPortTable, type SocketAddress } from "./portTable.ts";
@@ -245,7 +246,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions = {}, me
   }));
   const shadowNotes = new Map<string, string[]>();
   for (const shadow of table.shadowed) {
-    const note = `hostname ${shadow.hostname} on ${shadow.address}:${shadow.port} is served by route ${shadow.winnerKey}, which takes precedence`;
+    const note = `hostname ${shadow.hostname} on ${hostPort(shadow.address, shadow.port)} is served by route ${shadow.winnerKey}, which takes precedence`;
     shadowNotes.set(shadow.routeKey, [...(shadowNotes.get(shadow.routeKey) ?? []), note]);
     warnings.push(`TLSRoute ${shadow.routeKey}: ${note}`);
   }

@@ -114,15 +114,16 @@ spec:
 `;
 }
 
-export function endpointSliceYaml(namespace: string, service: string, addresses: readonly string[], port: number, ready = true): string {
+/** `slice`: its addressType (default IPv4) and name (default <service>-1), for a second slice of one Service. */
+export function endpointSliceYaml(namespace: string, service: string, addresses: readonly string[], port: number, ready = true, slice: { readonly addressType?: "IPv4" | "IPv6" | "FQDN"; readonly name?: string } = {}): string {
   const endpoints = addresses.map((a) => `  - {addresses: ["${a}"], conditions: {ready: ${ready}}}`).join("\n");
   return `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
-  name: ${service}-1
+  name: ${slice.name ?? `${service}-1`}
   namespace: ${namespace}
   labels: {kubernetes.io/service-name: ${service}}
-addressType: IPv4
+addressType: ${slice.addressType ?? "IPv4"}
 ports: [{name: tls, port: ${port}, protocol: TCP}]
 endpoints:${addresses.length === 0 ? " []" : `\n${endpoints}`}
 `;

@@ -26,6 +26,8 @@ export interface BackendNet {
   readonly hostAddress: string;
   /** Addresses inside the namespace, one per backend you plan to run. */
   readonly addresses: readonly string[];
+  /** With `ipv6`: as many IPv6 addresses inside the namespace, from 2001:2::/48 (reserved for benchmarking, RFC 5180). */
+  readonly addresses6: readonly string[];
   startBackend(name: string, cert: IssuedCert, address: string, port?: number): Promise<NetnsBackend>;
   close(): Promise<void>;
 }
@@ -61,7 +63,7 @@ function freeSubnet(): string {
 
 let created = 0;
 
-export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
+export async function createBackendNet(addressCount = 4, options: { readonly ipv6?: boolean } = {}): Promise<BackendNet> {
   removeStaleNamespaces();
   // Test files of one `bun test` process share the pid: number each net too.
   created++;
@@ -72,6 +74,10 @@ export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
   const prefix = freeSubnet();
   const hostAddress = `${prefix}.1`;
   const addresses = Array.from({ length: addressCount }, (_, i) => `${prefix}.${i + 2}`);
+  // The IPv6 /64 follows the IPv4 /24 (198.18.5 -> 2001:2:0:5::), so it is as free.
+  const [, second, third] = prefix.split(".").map(Number);
+  const prefix6 = `2001:2:0:${(((second! - 18) << 8) | third!).toString(16)}`;
+  const addresses6 = options.ipv6 === true ? Array.from({ length: addressCount }, (_, i) => `${prefix6}::${(i + 2).toString(16)}`) : [];
   const children = new Set<ChildProcess>();
 
   const cleanup = (): void => {
@@ -90,6 +96,11 @@ export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
     ip(["addr", "add", `${hostAddress}/24`, "dev", hostIf]);
     ip(["link", "set", hostIf, "up"]);
     for (const address of addresses) ip(["-n", namespace, "addr", "add", `${address}/24`, "dev", nsIf]);
+    if (addresses6.length > 0) {
+      // nodad: usable at once, not after duplicate address detection's second or two.
+      ip(["addr", "add", `${prefix6}::1/64`, "dev", hostIf, "nodad"]);
+      for (const address of addresses6) ip(["-n", namespace, "addr", "add", `${address}/64`, "dev", nsIf, "nodad"]);
+    }
     ip(["-n", namespace, "link", "set", nsIf, "up"]);
     ip(["-n", namespace, "link", "set", "lo", "up"]);
   } catch (error) {
@@ -138,6 +149,7 @@ export async function createBackendNet(addressCount = 4): Promise<BackendNet> {
     namespace,
     hostAddress,
     addresses,
+    addresses6,
     startBackend,
     async close() {
       for (const child of children) {

@@ -8,6 +8,7 @@ import { freePort } from "./ports.ts";
 import { startProxy, type ProxyProcess } from "./proxyProcess.ts";
 import { COURIER_CLASS, gatewayManifest, routeManifest, writeScenario, type EndpointsEntry, type RouteSpec } from "./manifests.ts";
 import { startTlsBackend, type TlsBackend } from "../../demo/tlsBackend.ts";
+import { hostPort } from "../../proxy/lib/hostPort.ts";
 
 export interface BackendSpec {
   /** Backend (and Service) name; the backend greets clients with it. */
@@ -26,6 +27,8 @@ export interface ScenarioSpec {
   readonly proxyArgs?: readonly string[];
   /** Environment variables for the proxy process. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Where the proxy listens and the backends serve (default 127.0.0.1; "::1" for IPv6). */
+  readonly host?: string;
 }
 
 export interface Scenario {
@@ -45,8 +48,9 @@ export async function startScenario(spec: ScenarioSpec): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), "courier-e2e-"));
   const pki = createPki(join(dir, "pki"));
   const backends = new Map<string, TlsBackend>();
-  for (const b of spec.backends) backends.set(b.name, await startTlsBackend(b.name, pki.issue(b.name, b.dnsNames)));
-  const port = await freePort();
+  const host = spec.host ?? "127.0.0.1";
+  for (const b of spec.backends) backends.set(b.name, await startTlsBackend(b.name, pki.issue(b.name, b.dnsNames), host));
+  const port = await freePort(host);
   const offset = port - 443;
 
   const write = (routes: readonly RouteSpec[], extra: readonly EndpointsEntry[]): { manifests: string; endpoints: string } => {
@@ -54,7 +58,7 @@ export async function startScenario(spec: ScenarioSpec): Promise<Scenario> {
     const endpoints: EndpointsEntry[] = [...backends.values()].map((b) => ({
       name: b.name,
       port: 443,
-      endpoints: spec.endpointsFor?.(b, backends) ?? [`${b.host}:${b.port}`],
+      endpoints: spec.endpointsFor?.(b, backends) ?? [hostPort(b.host, b.port)],
     }));
     return writeScenario(dir, objects, [...endpoints, ...extra]);
   };
@@ -62,7 +66,7 @@ export async function startScenario(spec: ScenarioSpec): Promise<Scenario> {
   const files = write(spec.routes, extraEndpoints);
   let proxy: ProxyProcess;
   try {
-    proxy = await startProxy(["--manifests", files.manifests, "--endpoints", files.endpoints, "--port-offset", String(offset), "--listen-address", "127.0.0.1", ...(spec.proxyArgs ?? [])], undefined, spec.env);
+    proxy = await startProxy(["--manifests", files.manifests, "--endpoints", files.endpoints, "--port-offset", String(offset), "--listen-address", host, ...(spec.proxyArgs ?? [])], undefined, spec.env);
   } catch (error) {
     for (const b of backends.values()) await b.close();
     rmSync(dir, { recursive: true, force: true });

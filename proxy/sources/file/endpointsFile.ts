@@ -8,8 +8,13 @@
 //       kind: Service            # or ServiceImport; default Service
 //       ports:
 //         - port: 443
-//           endpoints: ["127.0.0.1:9443", "127.0.0.2:9443"]
+//           endpoints: ["127.0.0.1:9443", "127.0.0.2:9443", "[::1]:9443"]
+//
+// Endpoints are IP addresses, IPv4 or IPv6 (in brackets), one slice per family as
+// in a dual-stack cluster. A hostname is refused: translate() dials IPv4 and IPv6
+// slices only, as kube-proxy does, so a name would be dropped without a word.
 
+import { isIP } from "node:net";
 import { DISCOVERY_API_GROUP, MCS_API_GROUP } from "../../../contract/index.ts";
 
 export interface EndpointsFileError {
@@ -61,7 +66,7 @@ export function endpointsFileObjects(document: unknown): EndpointsFileObjects {
 
     const servicePorts: { name: string; port: number }[] = [];
     // One EndpointSlice per (service port, endpoint port): a slice has one port per name.
-    const slices = new Map<string, { portName: string; port: number; hosts: string[] }>();
+    const slices = new Map<string, { portName: string; port: number; family: 4 | 6; hosts: string[] }>();
     entry.ports.forEach((p: unknown, j: number) => {
       const pat = `${at}.ports[${j}]`;
       if (!isRecord(p)) return errors.push({ path: pat, message: "expected {port, endpoints}" });
@@ -73,9 +78,12 @@ export function endpointsFileObjects(document: unknown): EndpointsFileObjects {
       p.endpoints.forEach((e: unknown, k: number) => {
         const address = typeof e === "string" ? parseHostPort(e) : undefined;
         if (address === undefined) return errors.push({ path: `${pat}.endpoints[${k}]`, message: `expected "host:port", got ${JSON.stringify(e)}` });
-        const key = `${port}/${address.port}`;
+        const family = isIP(address.host);
+        if (family !== 4 && family !== 6) return errors.push({ path: `${pat}.endpoints[${k}]`, message: `${JSON.stringify(e)}: give an IP address, not a name (IPv6 in brackets: "[::1]:${address.port}")` });
+        // IPv4 slices keep the names they had before IPv6 endpoints were accepted.
+        const key = family === 4 ? `${port}-${address.port}` : `${port}-${address.port}-v6`;
         let slice = slices.get(key);
-        if (slice === undefined) slices.set(key, (slice = { portName, port: address.port, hosts: [] }));
+        if (slice === undefined) slices.set(key, (slice = { portName, port: address.port, family, hosts: [] }));
         slice.hosts.push(address.host);
       });
     });
@@ -91,10 +99,10 @@ export function endpointsFileObjects(document: unknown): EndpointsFileObjects {
         kind: "EndpointSlice",
         metadata: {
           namespace,
-          name: `${name}-${key.replace("/", "-")}`,
+          name: `${name}-${key}`,
           labels: { [kind === "Service" ? SERVICE_NAME_LABEL : IMPORT_NAME_LABEL]: name },
         },
-        addressType: slice.hosts.every((h) => h.includes(":")) ? "IPv6" : slice.hosts.every((h) => /^[\d.]+$/.test(h)) ? "IPv4" : "FQDN",
+        addressType: slice.family === 4 ? "IPv4" : "IPv6",
         ports: [{ name: slice.portName, port: slice.port, protocol: "TCP" }],
         endpoints: slice.hosts.map((host) => ({ addresses: [host], conditions: { ready: true } })),
       });

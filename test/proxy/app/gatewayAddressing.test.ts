@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { gatewayAddressing, type GatewayAddressing } from "../../../proxy/app/gatewayAddressing.ts";
-import { parseIpv4Range } from "../../../proxy/app/gatewayAddressPool.ts";
+import { parseAddressRange } from "../../../proxy/app/addressRange.ts";
 import type { Gateway, Service, Snapshot } from "../../../proxy/model/snapshot.ts";
 import { ourGateways, translate } from "../../../proxy/translate/translate.ts";
 import { conformanceSnapshot, gatewayStatusOf } from "../translate/translateFixtures.ts";
@@ -23,7 +23,7 @@ function gateway(name: string, addresses: Gateway["addresses"] = []): Gateway {
 
 describe("gateway addressing (courier serve)", () => {
   test("--gateway-addresses-from: four Gateways on port 443 each bind, and report, an address of their own", () => {
-    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseIpv4Range("127.0.0.10-127.0.0.250"), addressService: undefined });
+    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseAddressRange("127.0.0.10-127.0.0.250"), addressService: undefined });
     const plan = translateWith(addressing, conformanceSnapshot("tlsroute-hostname-intersection.yaml"));
     const sockets = plan.ports.map((port) => `${port.address}:${port.port}`);
     expect(plan.ports.every((port) => port.port === 443)).toBe(true);
@@ -42,7 +42,7 @@ describe("gateway addressing (courier serve)", () => {
   });
 
   test("spec.addresses wins over the pool; a Gateway no longer served gives its address back", () => {
-    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseIpv4Range("127.0.0.10-127.0.0.10"), addressService: undefined });
+    const addressing = gatewayAddressing({ listenAddress: "0.0.0.0", gatewayAddresses: [], gatewayAddressRange: parseAddressRange("127.0.0.10-127.0.0.10"), addressService: undefined });
     const first = addressing.assign([gateway("pinned", [{ type: "IPAddress", value: "127.0.0.99" }]), gateway("a"), gateway("b")]);
     expect(first.get("ns/pinned")?.bind).toBe("127.0.0.99");
     expect(first.get("ns/a")?.bind).toBe("127.0.0.10");
@@ -78,5 +78,16 @@ describe("gateway addressing (courier serve)", () => {
     expect(addressing.assign([gateway("a")], [service(ingress)]).get("ns/a")?.status).toEqual(ingress);
     // A Gateway's own spec.addresses still decides where it binds.
     expect(addressing.assign([gateway("b", [{ type: "IPAddress", value: "127.0.0.7" }])], [service(ingress)]).get("ns/b")).toEqual({ bind: "127.0.0.7", status: ingress });
+  });
+
+  test("IPv6: spec.addresses and pool addresses bind and report as given; the dual-stack wildcard reports nothing", () => {
+    const addressing = gatewayAddressing({ listenAddress: "::", gatewayAddresses: [], gatewayAddressRange: parseAddressRange("fd00:10::/120"), addressService: undefined });
+    const assigned = addressing.assign([gateway("pinned", [{ type: "IPAddress", value: "::1" }]), gateway("pooled")]);
+    expect(assigned.get("ns/pinned")).toEqual({ bind: "::1", status: [{ type: "IPAddress", value: "::1" }] });
+    const pooled = assigned.get("ns/pooled")!;
+    expect(pooled.bind).toMatch(/^fd00:10::[0-9a-f]{1,2}$/);
+    expect(pooled.status).toEqual([{ type: "IPAddress", value: pooled.bind! }]);
+    const wildcard = gatewayAddressing({ listenAddress: "::", gatewayAddresses: [], gatewayAddressRange: undefined, addressService: undefined });
+    expect(wildcard.assign([gateway("a")]).get("ns/a")).toEqual({ bind: "::", status: [] });
   });
 });

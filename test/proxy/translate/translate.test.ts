@@ -417,6 +417,37 @@ spec:
   });
 });
 
+describe("translate: EndpointSlice address types", () => {
+  const slice = (name: string, addressType: string, address: string) => `
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${name}, namespace: apps, labels: {kubernetes.io/service-name: db}}
+addressType: ${addressType}
+ports: [{name: pg, port: 15432}]
+endpoints: [{addresses: [${JSON.stringify(address)}], conditions: {ready: true}}]
+`;
+
+  test("a dual-stack Service dials both families' slices; an FQDN slice is ignored", () => {
+    const plan = planOf(GATEWAY + slice("db-v6", "IPv6", "fd00::7") + slice("db-fqdn", "FQDN", "db.internal.example") + route("db", ["db.example.com"]));
+    expect(portLines(plan)).toEqual(["0.0.0.0:443 db.example.com -> apps/db [Service apps/db:5432(1)=10.0.0.1:15432,10.0.0.2:15432,fd00::7:15432]"]);
+  });
+
+  test("a Service with only FQDN slices has no endpoints (its references still resolve)", () => {
+    const onlyFqdn = GATEWAY.replace("addressType: IPv4", "addressType: FQDN");
+    const plan = planOf(onlyFqdn + route("db", ["db.example.com"]));
+    expect(portLines(plan)).toEqual(["0.0.0.0:443 db.example.com -> apps/db [Service apps/db:5432(1)=]"]);
+    expect(routeConditions(plan, "db")).toEqual([{ Accepted: "True/Accepted", ResolvedRefs: "True/ResolvedRefs" }]);
+  });
+
+  test("an IPv6 Gateway address binds the listener there and shows as [addr]:port", () => {
+    const plan = planOf(GATEWAY.replace("gatewayClassName: courier", 'gatewayClassName: courier\n  addresses: [{type: IPAddress, value: "::1"}]') + route("db", ["db.example.com"]));
+    expect(plan.ports.map((port) => port.address)).toEqual(["::1"]);
+    const gateway = plan.gateways.find((g) => g.key.name === "gw");
+    expect(gateway?.addresses).toEqual([{ type: "IPAddress", value: "::1" }]);
+  });
+});
+
 describe("translate: endpoint conditions", () => {
   const withEndpoints = (endpoints: string) =>
     GATEWAY.replace(/endpoints:\n(- .*\n)+/, `endpoints:\n${endpoints}\n`) + route("db", ["db.example.com"]);

@@ -27,6 +27,19 @@ describe("endpoints file", () => {
     expect(normalized.snapshot.endpointSlices.length).toBe(3);
   });
 
+  test("IPv4 and IPv6 endpoints of one port become one slice per family; names are refused", () => {
+    const { objects, errors } = endpointsFileObjects({
+      services: [{ name: "dual", ports: [{ port: 443, endpoints: ["127.0.0.1:9443", "[::1]:9443", "[fd00::2]:9443", "db.local:9443"] }] }],
+    });
+    expect(errors).toEqual([{ path: "services[0].ports[0].endpoints[3]", message: '"db.local:9443": give an IP address, not a name (IPv6 in brackets: "[::1]:9443")' }]);
+    const normalized = normalizeObjects(objects.map((object) => ({ object })));
+    expect(normalized.errors).toEqual([]);
+    expect(normalized.snapshot.endpointSlices.map((slice) => [slice.meta.name, slice.addressType, slice.endpoints.flatMap((e) => e.addresses)])).toEqual([
+      ["dual-443-9443", "IPv4", ["127.0.0.1"]],
+      ["dual-443-9443-v6", "IPv6", ["::1", "fd00::2"]],
+    ]);
+  });
+
   test("errors name the entry and the field", () => {
     const { errors } = endpointsFileObjects({
       services: [
