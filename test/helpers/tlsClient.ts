@@ -10,9 +10,10 @@ export interface TlsSession {
   readonly firstLine: Promise<string>;
 }
 
-export async function openTls(port: number, serverName: string, ca: string, host = "127.0.0.1", timeoutMs = 5_000): Promise<TlsSession> {
+/** `localAddress`: the client's source address (any 127.x.y.z on loopback), so a backend can tell it from the proxy's. */
+export async function openTls(port: number, serverName: string, ca: string, host = "127.0.0.1", timeoutMs = 5_000, localAddress?: string): Promise<TlsSession> {
   return await new Promise<TlsSession>((resolve, reject) => {
-    const socket = connect({ host, port, servername: serverName, ca });
+    const socket = connect({ host, port, servername: serverName, ca, ...(localAddress === undefined ? {} : { localAddress }) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`TLS to ${serverName} via ${host}:${port}: no handshake within ${timeoutMs} ms`));
