@@ -55,7 +55,7 @@ function atLeast(version: readonly number[], wanted: readonly number[]): boolean
   return true;
 }
 
-/** Fields separated by tabs; "-" is what nginx writes for an empty variable. */
+/** The access log's fields, in order, separated by tabs. */
 const FIELDS = ["client", "server", "peer", "authority", "status"] as const;
 
 function parseLine(line: string): NginxSession {
