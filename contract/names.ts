@@ -28,6 +28,14 @@ export const IDLE_TIMEOUT_ANNOTATION = "courier.dev/idle-timeout";
 /** Route annotation: TCP keepalive initial delay for both sockets (see durations.ts; "0" = off). */
 export const TCP_KEEPALIVE_ANNOTATION = "courier.dev/tcp-keepalive";
 
+/**
+ * Route annotation: send a PROXY protocol header to the backend before the client's
+ * bytes, so it sees the client's address. "v2" (the binary version) is the one value.
+ */
+export const PROXY_PROTOCOL_ANNOTATION = "courier.dev/proxy-protocol";
+/** The one PROXY_PROTOCOL_ANNOTATION value Courier sends. */
+export const PROXY_PROTOCOL_V2 = "v2";
+
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 /** Multi-cluster Services API: ServiceImport backends. */
 export const MCS_API_GROUP = "multicluster.x-k8s.io";

@@ -7,12 +7,13 @@ import { ApiObject, Chart, Lazy } from "cdk8s";
 import { Construct } from "constructs";
 import { BackendKind, type Backend } from "./backend.js";
 import { BackendReferenceGrant, ReferenceGrantApiVersion } from "./backendReferenceGrant.js";
-import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "../contract/index.js";
+import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, PROXY_PROTOCOL_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "../contract/index.js";
 import { TlsRoute, TlsRouteV1Alpha2 } from "./imports/gateway.networking.k8s.io.js";
 import type { IPassthroughGateway } from "./passthroughGateway.js";
 import { ReferenceGrantPolicy, TlsRouteApiVersion, type PassthroughRouteOptions, type RouteParent, type RouteParentOptions } from "./routeOptions.js";
 import { checkGoDuration, toGoDuration } from "./validation/durations.js";
 import { checkHostname } from "./validation/hostnames.js";
+import { checkProxyProtocol } from "./validation/proxyProtocol.js";
 import { invalid } from "./validation/messages.js";
 import { checkLabelName, checkObjectName } from "./validation/names.js";
 import { checkRouteBackends } from "./validation/routeBackends.js";
@@ -68,6 +69,7 @@ export class PassthroughRoute extends Construct {
   private readonly grantPolicy: ReferenceGrantPolicy;
   private readonly generatedGrants = new Map<string, BackendReferenceGrant>();
   private readonly durations: readonly (readonly [string, string])[];
+  private readonly proxyProtocol: string | undefined;
 
   public constructor(scope: Construct, id: string, props: PassthroughRouteProps = {}) {
     super(scope, id);
@@ -79,11 +81,13 @@ export class PassthroughRoute extends Construct {
     const annotations: Record<string, string> = { ...props.annotations };
     if (props.idleTimeout !== undefined) annotations[IDLE_TIMEOUT_ANNOTATION] = toGoDuration(props.idleTimeout);
     if (props.tcpKeepalive !== undefined) annotations[TCP_KEEPALIVE_ANNOTATION] = toGoDuration(props.tcpKeepalive);
+    if (props.proxyProtocol !== undefined) annotations[PROXY_PROTOCOL_ANNOTATION] = props.proxyProtocol;
     // Checked however they were given (option or raw annotation): the proxy reads both alike.
     this.durations = [IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION].flatMap((key) => {
       const value = annotations[key];
       return value === undefined ? [] : [[key, value] as const];
     });
+    this.proxyProtocol = annotations[PROXY_PROTOCOL_ANNOTATION];
 
     const metadata = {
       name: this.name,
@@ -206,6 +210,7 @@ export class PassthroughRoute extends Construct {
     push(checkObjectName("metadata.name", this.name));
     push(checkLabelName("metadata.namespace", this.namespace));
     for (const [key, value] of this.durations) push(checkGoDuration(`metadata.annotations["${key}"]`, value));
+    if (this.proxyProtocol !== undefined) push(checkProxyProtocol(`metadata.annotations["${PROXY_PROTOCOL_ANNOTATION}"]`, this.proxyProtocol));
     if (this.hostnameList.length === 0 && this.apiVersion === TlsRouteApiVersion.V1) {
       errors.push(invalid("spec.hostnames", "a v1 TLSRoute needs at least one hostname", "pass `hostnames: [\"db.example.com\"]` (SNI names clients send)"));
     }

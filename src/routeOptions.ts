@@ -16,6 +16,12 @@ export enum TlsRouteApiVersion {
   V1ALPHA2 = "v1alpha2",
 }
 
+/** Which PROXY protocol header a route sends to its backends. */
+export enum ProxyProtocolVersion {
+  /** The binary version 2 header, with the client's SNI as an AUTHORITY TLV. */
+  V2 = "v2",
+}
+
 /** What to do about backends in another namespace than the route's. */
 export enum ReferenceGrantPolicy {
   /** Fail synth unless a BackendReferenceGrant in this app admits the backend. */
@@ -77,6 +83,14 @@ export interface PassthroughRouteOptions {
    * @default the proxy's default (60s unless its --keepalive says otherwise)
    */
   readonly tcpKeepalive?: DurationInput;
+  /**
+   * Send a PROXY protocol header to the backend before the client's bytes (before the
+   * replayed SSLRequest for PostgreSQL clients), so the backend sees the client's
+   * address and port instead of the proxy's; written as `courier.dev/proxy-protocol`.
+   * The backend must be set up to expect it: one that is not fails every connection.
+   * @default no header
+   */
+  readonly proxyProtocol?: ProxyProtocolVersion;
   /**
    * TLSRoute API version to write.
    * @default TlsRouteApiVersion.V1

@@ -1,8 +1,9 @@
 // One proxied connection as an explicit state machine:
 //   hello -> connecting -> [pg-upstream ->] piping -> closed
 // It owns the sockets and the transitions; what to answer a PostgreSQL client
-// (postgresPreamble.ts), which endpoint to try next (endpointAttempts.ts), what to
-// count (connectionMetrics.ts, backendMetrics.ts) and what to log (accessLog.ts) are
+// (postgresPreamble.ts), what to write to an upstream first (upstreamPreface.ts),
+// which endpoint to try next (endpointAttempts.ts), what to count
+// (connectionMetrics.ts, backendMetrics.ts) and what to log (accessLog.ts) are
 // decided elsewhere. Nothing here is decrypted.
 import type { Socket } from "bun";
 import { ClientHelloReader } from "./clienthello/clientHello.ts";
@@ -15,15 +16,17 @@ import type { ConnectionContext, ListenerState, LiveConnection, TrackedConnectio
 import { type AbortReason, type ClosedBy, type RejectReason, countConnectFailure } from "./connectionMetrics.ts";
 import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { EndpointAddress, PlannedRoute } from "../model/plan.ts";
-import { ACCEPT_SSL, REFUSE, REQUEST_BYTES, SSL_REQUEST, nextPreambleStep, postgresRejectDetail, serverAcceptsSsl } from "./postgresPreamble.ts";
+import { ACCEPT_SSL, REFUSE, REQUEST_BYTES, nextPreambleStep, postgresRejectDetail, serverAcceptsSsl } from "./postgresPreamble.ts";
 import { lookupRoute } from "./routeTable.ts";
+import { upstreamPreface } from "./upstreamPreface.ts";
 
 /**
  * - `hello`: buffering the first bytes until a ClientHello (after an optional
  *   PostgreSQL SSLRequest) names a route; bounded in size and time.
  * - `connecting`: a TCP connect to one endpoint is under way; on failure the next
  *   endpoint is tried.
- * - `pg-upstream`: connected; the SSLRequest was replayed and the server's "S" is awaited.
+ * - `pg-upstream`: connected; the SSLRequest was replayed (after a PROXY header if the
+ *   route sends one) and the server's "S" is awaited.
  * - `piping`: bytes move both ways with backpressure and half-close.
  * - `closed`: both sockets ended; every later event is ignored.
  */
@@ -142,10 +145,12 @@ export class Connection implements TrackedConnection, UpstreamEvents {
     // Held for the connection's lifetime from here on: keep it small.
     this.attempts!.settled();
     this.ctx.endpoints.connected(this.endpoint);
+    // A fresh socket takes these few bytes whole; anything less would corrupt the stream.
+    const preface = upstreamPreface(this.route!.settings, this.client, this.serverName, this.postgres);
+    if (preface !== undefined && socket.write(preface) !== preface.length) return this.abort("upstream-write-failed");
     if (this.postgres) {
       this.state = "pg-upstream";
       this.deadline = this.ctx.clock.now + this.ctx.limits.connectTimeoutMs;
-      socket.write(SSL_REQUEST);
       return;
     }
     this.startPiping();

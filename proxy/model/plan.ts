@@ -32,6 +32,8 @@ export interface RouteSettings {
   readonly idleTimeoutMs?: number;
   /** TCP keepalive initial delay for both sockets (courier.dev/tcp-keepalive). */
   readonly keepAliveMs?: number;
+  /** Send a PROXY protocol header of this version to the endpoint before the client's bytes (courier.dev/proxy-protocol); absent = none. */
+  readonly proxyProtocol?: "v2";
 }
 
 /** Where connections for one hostname go. */

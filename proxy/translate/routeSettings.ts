@@ -5,7 +5,14 @@
 // default, and the problem is named in the route's Accepted message and in a Plan
 // warning, so `kubectl describe` shows it.
 
-import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, parseDuration, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
+import {
+  FALLBACK_ANNOTATION,
+  IDLE_TIMEOUT_ANNOTATION,
+  parseDuration,
+  PROXY_PROTOCOL_ANNOTATION,
+  PROXY_PROTOCOL_V2,
+  TCP_KEEPALIVE_ANNOTATION,
+} from "../../contract/index.ts";
 import type { RouteSettings } from "../model/plan.ts";
 
 export interface SettingsResult {
@@ -35,10 +42,17 @@ export function settingsFromAnnotations(annotations: Readonly<Record<string, str
   };
   const idleTimeoutMs = duration(IDLE_TIMEOUT_ANNOTATION);
   const keepAliveMs = duration(TCP_KEEPALIVE_ANNOTATION);
+  // Off unless asked for exactly: a header the backend does not expect breaks every connection.
+  const proxyProtocolText = annotations[PROXY_PROTOCOL_ANNOTATION];
+  const proxyProtocol = proxyProtocolText === PROXY_PROTOCOL_V2;
+  if (proxyProtocolText !== undefined && !proxyProtocol) {
+    problems.push(`${PROXY_PROTOCOL_ANNOTATION}: "${proxyProtocolText}" is not "${PROXY_PROTOCOL_V2}"; no PROXY protocol header is sent`);
+  }
   const settings: RouteSettings = {
     fallback,
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
+    ...(proxyProtocol ? { proxyProtocol: PROXY_PROTOCOL_V2 } : {}),
   };
   return { settings, problems };
 }

@@ -11,6 +11,7 @@ import {
   PassthroughGatewayClass,
   PassthroughRoute,
   PassthroughRouteSet,
+  ProxyProtocolVersion,
   ReferenceGrantPolicy,
   TlsRouteApiVersion,
   type PassthroughRouteProps,
@@ -86,6 +87,23 @@ describe("PassthroughRoute output", () => {
     expect(find(objects, "TLSRoute", "r").metadata.annotations).toEqual({ team: "db", "courier.dev/idle-timeout": "2h", "courier.dev/tcp-keepalive": "1m30s" });
     const hours = synth(withGateway({ idleTimeout: Duration.hours(2) }));
     expect(find(hours, "TLSRoute", "r").metadata.annotations).toEqual({ "courier.dev/idle-timeout": "2h" });
+  });
+
+  test("proxyProtocol becomes courier.dev/proxy-protocol, on every route of a PassthroughRouteSet too", () => {
+    expect(find(synth(withGateway({ proxyProtocol: ProxyProtocolVersion.V2 })), "TLSRoute", "r").metadata.annotations).toEqual({ "courier.dev/proxy-protocol": "v2" });
+    const objects = synth((chart) => {
+      const gateway = new PassthroughGateway(chart, "gw", { listeners: [{ port: 5432 }] });
+      new PassthroughRouteSet(chart, "set", {
+        name: "db",
+        gateway,
+        proxyProtocol: ProxyProtocolVersion.V2,
+        groups: [
+          { name: "a", hostnames: ["a.example.com"], backends: [svc("a", 5432)] },
+          { name: "b", hostnames: ["b.example.com"], backends: [svc("b", 5432)] },
+        ],
+      });
+    });
+    expect(objects.filter((o) => o.kind === "TLSRoute").map((r) => r.metadata.annotations)).toEqual([{ "courier.dev/proxy-protocol": "v2" }, { "courier.dev/proxy-protocol": "v2" }]);
   });
 
   test("Backend.fromService takes the Service's name and namespace", () => {
@@ -286,6 +304,17 @@ describe("PassthroughRoute validation", () => {
     expect(synthErrors(withGateway({ idleTimeout: "1h30m", tcpKeepalive: "45s" }))).toBe("");
     expect(synthErrors(withGateway({ idleTimeout: "0", tcpKeepalive: "0s" }))).toBe("");
     expect(synthErrors(withGateway({ annotations: { "courier.dev/idle-timeout": "-1s" } }))).toContain('[test/r] metadata.annotations["courier.dev/idle-timeout"]: "-1s" is negative');
+  });
+
+  test("proxy protocol: only the version the proxy sends, given as the prop or as the raw annotation", () => {
+    expect(synthErrors(withGateway({ proxyProtocol: ProxyProtocolVersion.V2 }))).toBe("");
+    expect(synthErrors(withGateway({ annotations: { "courier.dev/proxy-protocol": "v2" } }))).toBe("");
+    const fix = 'Fix: write "v2" (ProxyProtocolVersion.V2), or leave it out for no header';
+    expect(synthErrors(withGateway({ annotations: { "courier.dev/proxy-protocol": "true" } }))).toContain(
+      `[test/r] metadata.annotations["courier.dev/proxy-protocol"]: "true" is not a PROXY protocol version Courier sends. ${fix}`,
+    );
+    // A JavaScript caller can pass any string where the enum is expected.
+    expect(synthErrors(withGateway({ proxyProtocol: "V2" as ProxyProtocolVersion }))).toContain(`"V2" is not a PROXY protocol version Courier sends. ${fix}`);
   });
 
   test("two routes may not claim the same hostname on the same port, even through different Gateways", () => {

@@ -5,11 +5,11 @@
 // value. A rule changed on one side only fails here.
 import { describe, expect, test } from "bun:test";
 import { ApiObject, App, Chart, Duration } from "cdk8s";
-import { IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
+import { IDLE_TIMEOUT_ANNOTATION, PROXY_PROTOCOL_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
 import { parseServeArgs } from "../../proxy/app/cli.ts";
 import { normalizeObject } from "../../proxy/sources/normalize/normalize.ts";
 import { settingsFromAnnotations } from "../../proxy/translate/routeSettings.ts";
-import { Backend, PassthroughGateway, PassthroughRoute, type DurationInput } from "../../src/index.ts";
+import { Backend, PassthroughGateway, PassthroughRoute, ProxyProtocolVersion, type DurationInput } from "../../src/index.ts";
 import { synthErrors, type Manifest } from "../constructs/helpers.ts";
 
 type Build = (chart: Chart) => void;
@@ -29,7 +29,7 @@ function constructsVerdict(build: Build, kind: string): { readonly accepted: boo
   return { accepted: errors === "", errors, object: written(build, kind) };
 }
 
-function routeWith(props: { idleTimeout?: DurationInput; tcpKeepalive?: DurationInput; hostnames?: string[] }): Build {
+function routeWith(props: { idleTimeout?: DurationInput; tcpKeepalive?: DurationInput; proxyProtocol?: ProxyProtocolVersion; hostnames?: string[] }): Build {
   return (chart) => {
     const gateway = new PassthroughGateway(chart, "gw", { listeners: [{ name: "tls", port: 443 }] });
     new PassthroughRoute(chart, "r", { gateway, hostnames: ["app.example.com"], backends: [Backend.fromServiceName("app", { port: 443 })], ...props });
@@ -105,6 +105,38 @@ describe("durations: courier.dev/idle-timeout and courier.dev/tcp-keepalive", ()
     expect(settingsFromAnnotations({ [IDLE_TIMEOUT_ANNOTATION]: "500us" }).problems).toEqual([
       `${IDLE_TIMEOUT_ANNOTATION}: "500us" is not a whole number of milliseconds, the resolution of Courier's timers; ignored`,
     ]);
+  });
+});
+
+describe("courier.dev/proxy-protocol", () => {
+  // [annotation value, whether both sides take it (the proxy then sends a v2 header)]
+  const cases: readonly (readonly [string, boolean])[] = [
+    ["v2", true],
+    ["V2", false],
+    ["v1", false],
+    ["true", false],
+    ["", false],
+    [" v2", false],
+  ];
+  for (const [value, accepted] of cases) {
+    test(`${JSON.stringify(value)} -> ${accepted ? "header" : "refused by the constructs, no header from the proxy"}`, () => {
+      const constructs = constructsVerdict(
+        (chart) => {
+          const gateway = new PassthroughGateway(chart, "gw", { listeners: [{ port: 443 }] });
+          new PassthroughRoute(chart, "r", { gateway, hostnames: ["a.example.com"], backends: [Backend.fromServiceName("a", { port: 443 })], annotations: { [PROXY_PROTOCOL_ANNOTATION]: value } });
+        },
+        "TLSRoute",
+      );
+      const read = settingsFromAnnotations(constructs.object.metadata.annotations ?? {});
+      expect({ constructs: constructs.accepted, proxy: read.problems.length === 0 }).toEqual({ constructs: accepted, proxy: accepted });
+      expect(read.settings.proxyProtocol).toBe(accepted ? "v2" : undefined);
+    });
+  }
+
+  test("the prop writes the value the proxy reads", () => {
+    const constructs = constructsVerdict(routeWith({ proxyProtocol: ProxyProtocolVersion.V2 }), "TLSRoute");
+    expect(constructs.accepted).toBe(true);
+    expect(settingsFromAnnotations(constructs.object.metadata.annotations ?? {}).settings.proxyProtocol).toBe("v2");
   });
 });
 

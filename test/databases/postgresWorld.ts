@@ -17,6 +17,15 @@ export interface WorldOptions {
   /** Annotations of the route to ALPHA_HOST (BETA_HOST's route has none). */
   readonly alphaAnnotations?: Readonly<Record<string, string>>;
   readonly proxyArgs?: readonly string[];
+  /** Something between the proxy and alpha (a PROXY protocol receiver): the alpha route's endpoint becomes its address. */
+  readonly alphaFront?: (alpha: PostgresServer) => Promise<AlphaFront>;
+}
+
+/** A peer in front of alpha, stopped with the world. */
+export interface AlphaFront {
+  readonly host: string;
+  readonly port: number;
+  stop(): Promise<unknown>;
 }
 
 export interface PostgresWorld {
@@ -49,6 +58,8 @@ export async function startPostgresWorld(options: WorldOptions = {}): Promise<Po
     started.push(alpha);
     const beta = await startPostgres({ name: "beta", certFile: betaCert.certFile, keyFile: betaCert.keyFile });
     started.push(beta);
+    const front = options.alphaFront === undefined ? alpha : await options.alphaFront(alpha);
+    if (front !== alpha) started.push(front);
 
     const objects = [
       COURIER_CLASS,
@@ -57,7 +68,7 @@ export async function startPostgresWorld(options: WorldOptions = {}): Promise<Po
       routeManifest({ name: "beta", hostnames: [BETA_HOST], backends: [{ name: "beta", port: 5432 }] }),
     ];
     const files = writeScenario(dir, objects, [
-      { name: "alpha", port: 5432, endpoints: [`${alpha.host}:${alpha.port}`] },
+      { name: "alpha", port: 5432, endpoints: [`${front.host}:${front.port}`] },
       { name: "beta", port: 5432, endpoints: [`${beta.host}:${beta.port}`] },
     ]);
     const port = await freePort();

@@ -10,7 +10,7 @@ export interface TlsSession {
   readonly firstLine: Promise<string>;
 }
 
-/** `localAddress`: the source address to connect from (e.g. 127.0.0.3, to be another client). */
+/** `localAddress`: the client's source address (any 127.x.y.z on loopback), so a backend can tell it from the proxy's. */
 export async function openTls(port: number, serverName: string, ca: string, host = "127.0.0.1", timeoutMs = 5_000, localAddress?: string): Promise<TlsSession> {
   return await new Promise<TlsSession>((resolve, reject) => {
     const socket = connect({ host, port, servername: serverName, ca, ...(localAddress === undefined ? {} : { localAddress }) });

@@ -7,6 +7,7 @@
 import {
   FALLBACK_ANNOTATION,
   IDLE_TIMEOUT_ANNOTATION,
+  PROXY_PROTOCOL_ANNOTATION,
   TCP_KEEPALIVE_ANNOTATION,
 } from "../../../contract/index.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -25,7 +26,7 @@ export interface CachedObject {
 const STATUS_KINDS: ReadonlySet<string> = new Set(["GatewayClass", "Gateway", "TLSRoute"]);
 
 /** The only annotations translate() reads (per-route settings); the rest are dropped as objects arrive. */
-const READ_ANNOTATIONS = [FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION] as const;
+const READ_ANNOTATIONS = [FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION, PROXY_PROTOCOL_ANNOTATION] as const;
 
 /**
  * translate() reads namespace, name, generation and creationTimestamp of every object,

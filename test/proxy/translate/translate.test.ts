@@ -554,13 +554,15 @@ describe("translate: courier.dev annotations", () => {
     ["defaults", "", { fallback: false }, []],
     ["all set", '"courier.dev/fallback": "true", "courier.dev/idle-timeout": "90s", "courier.dev/tcp-keepalive": "1h30m"', { fallback: true, idleTimeoutMs: 90_000, keepAliveMs: 5_400_000 }, []],
     ['idle-timeout "0" turns the idle timeout off for the route', '"courier.dev/idle-timeout": "0"', { fallback: false, idleTimeoutMs: 0 }, []],
+    ['proxy-protocol "v2" turns the PROXY header on for the route', '"courier.dev/proxy-protocol": "v2"', { fallback: false, proxyProtocol: "v2" }, []],
     [
       "bad values fall back to defaults, with warnings",
-      '"courier.dev/fallback": "yes", "courier.dev/idle-timeout": "ten minutes"',
+      '"courier.dev/fallback": "yes", "courier.dev/idle-timeout": "ten minutes", "courier.dev/proxy-protocol": "V2"',
       { fallback: false },
       [
         'TLSRoute apps/r: courier.dev/fallback: "yes" is not "true" or "false"; using false',
         'TLSRoute apps/r: courier.dev/idle-timeout: "ten minutes" is not a Go duration; ignored',
+        'TLSRoute apps/r: courier.dev/proxy-protocol: "V2" is not "v2"; no PROXY protocol header is sent',
       ],
     ],
   ];
@@ -571,7 +573,10 @@ describe("translate: courier.dev annotations", () => {
       expect(plan.warnings).toEqual(warnings);
       const accepted = plan.routes[0]!.parents[0]!.conditions[0]!;
       expect(`${accepted.status}/${accepted.reason}`).toBe("True/Accepted");
-      if (warnings.length > 0) expect(accepted.message).toContain("ignored annotation courier.dev/fallback");
+      if (warnings.length > 0) {
+        expect(accepted.message).toContain("ignored annotation courier.dev/fallback");
+        expect(accepted.message).toContain('ignored annotation courier.dev/proxy-protocol: "V2" is not "v2"');
+      }
     });
   }
 });
