@@ -28,6 +28,21 @@ export const IDLE_TIMEOUT_ANNOTATION = "courier.dev/idle-timeout";
 /** Route annotation: TCP keepalive initial delay for both sockets (see durations.ts; "0" = off). */
 export const TCP_KEEPALIVE_ANNOTATION = "courier.dev/tcp-keepalive";
 
+/** Route annotation: active health checks of the route's endpoints, "tcp" or "tls" (absent = none; see healthChecks.ts). */
+export const HEALTH_CHECK_ANNOTATION = "courier.dev/health-check";
+
+/** Route annotation: time between two checks of one endpoint (see durations.ts). */
+export const HEALTH_CHECK_INTERVAL_ANNOTATION = "courier.dev/health-check-interval";
+
+/** Route annotation: how long one check may take before it counts as failed (shorter than the interval). */
+export const HEALTH_CHECK_TIMEOUT_ANNOTATION = "courier.dev/health-check-timeout";
+
+/** Route annotation: consecutive passed checks that bring an unhealthy endpoint back. */
+export const HEALTH_CHECK_HEALTHY_THRESHOLD_ANNOTATION = "courier.dev/health-check-healthy-threshold";
+
+/** Route annotation: consecutive failed checks that take an endpoint out of the choice. */
+export const HEALTH_CHECK_UNHEALTHY_THRESHOLD_ANNOTATION = "courier.dev/health-check-unhealthy-threshold";
+
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 /** Multi-cluster Services API: ServiceImport backends. */
 export const MCS_API_GROUP = "multicluster.x-k8s.io";

@@ -70,14 +70,16 @@ function routesSection(plan: Plan | undefined): string {
   return table(["socket", "hostname", "TLSRoute", "backends", ""], rows, "no route is served");
 }
 
+const CHECK_TEXT = { off: "off", passing: "passing", failing: "failing: out of the choice" } as const;
+
 function backendsSection(backends: readonly BackendHealth[]): string {
   const rows: (string | number)[][] = [];
   for (const backend of backends) {
-    if (backend.invalidReason !== undefined) rows.push([backend.backend, "", `invalid: ${backend.invalidReason}`, ""]);
-    else if (backend.endpoints.length === 0) rows.push([backend.backend, "", "no ready endpoint", ""]);
-    for (const endpoint of backend.endpoints) rows.push([backend.backend, endpoint.address, endpoint.healthy ? "ready" : "ejected (refused a connection recently)", endpoint.active]);
+    if (backend.invalidReason !== undefined) rows.push([backend.backend, "", `invalid: ${backend.invalidReason}`, "", ""]);
+    else if (backend.endpoints.length === 0) rows.push([backend.backend, "", "no ready endpoint", "", ""]);
+    for (const endpoint of backend.endpoints) rows.push([backend.backend, endpoint.address, endpoint.healthy ? "ready" : "ejected (refused a connection recently)", CHECK_TEXT[endpoint.check], endpoint.active]);
   }
-  return table(["backend", "endpoint", "health", "open connections"], rows, "no backend");
+  return table(["backend", "endpoint", "health (passive)", "health checks (active)", "open connections"], rows, "no backend");
 }
 
 function connectionsSection(status: AdminStatus): string {

@@ -6,6 +6,7 @@ import { METRIC } from "../../contract/index.ts";
 import type { AdminStatus } from "./adminPage.ts";
 import { startAdminServer, startProbeServer, type AdminView } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
+import { ActiveHealthChecker } from "../dataplane/activeHealthChecker.ts";
 import { DataPlane } from "../dataplane/dataPlane.ts";
 import { startFileSource } from "../sources/file/fileSource.ts";
 import { startClusterSource } from "../sources/kube/clusterSource.ts";
@@ -32,6 +33,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   if ("error" in mode) throw new Error(mode.error);
   const metrics = new Metrics({ process: true });
   const dataPlane = new DataPlane(options.limits, log, metrics, { accessLogRate: options.accessLogRate });
+  // Its own module, fed each Plan: its verdicts reach the data plane as one set of endpoint keys.
+  const healthChecker = new ActiveHealthChecker({ log, metrics, onChange: (unhealthy) => dataPlane.setActivelyUnhealthy(unhealthy) });
   let current: Plan | undefined;
   let programmed: Plan | undefined;
   let loadedAt: string | undefined;
@@ -49,6 +52,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const apply = (plan: Plan): void => {
     programmer.program(plan);
+    healthChecker.update(plan.ports);
     for (const warning of plan.warnings) log.warn(warning);
     current = plan;
     generation++;
@@ -139,6 +143,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     // /readyz fails from now on, so that endpoints stop sending new connections here.
     draining = true;
     programmer.stop();
+    healthChecker.stop();
     const left = dataPlane.drain(options.limits.drainTimeoutMs);
     log.info("draining", { signal, open: dataPlane.activeConnections, timeout: `${options.limits.drainTimeoutMs}ms` });
     await source.stop();

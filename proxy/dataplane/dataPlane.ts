@@ -9,13 +9,14 @@ import type { ConnectionContext, ListenerState, LiveConnection, UpstreamLink } f
 import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
 import { endpointHealth, setEndpointGauges, type BackendHealth } from "./endpointHealth.ts";
-import type { Limits } from "../../contract/index.ts";
+import { METRIC, type Limits } from "../../contract/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
 import type { PlannedPort, SocketFailure } from "../model/plan.ts";
 import { buildRouteTable } from "./routeTable.ts";
 
 const SWEEP_INTERVAL_MS = 250;
+const OVERRIDES_HELP = "Connections sent to an endpoint failing its health checks because no endpoint the route could use was passing them.";
 
 interface OpenListener {
   readonly socket: TCPSocketListener<Connection | undefined>;
@@ -81,7 +82,10 @@ export class DataPlane {
     };
     this.backendMetrics = new BackendMetrics(metrics);
     // Endpoint health is read off the endpoint state when scraped, not kept per event.
-    metrics.onScrape(() => setEndpointGauges(metrics, this.endpointHealth()));
+    metrics.onScrape(() => {
+      setEndpointGauges(metrics, this.endpointHealth());
+      metrics.counter(METRIC.healthCheckOverrides, OVERRIDES_HELP).value = this.ctx.endpoints.overrides;
+    });
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
   }
 
@@ -89,7 +93,12 @@ export class DataPlane {
     return this.ctx.live.size;
   }
 
-  /** Every backend of the configuration with its endpoints' passive health now. */
+  /** The endpoints failing their active health checks (from the checker, wherever it runs). */
+  setActivelyUnhealthy(keys: ReadonlySet<string>): void {
+    this.ctx.endpoints.setActivelyUnhealthy(keys);
+  }
+
+  /** Every backend of the configuration with its endpoints' passive and active health now. */
   endpointHealth(): BackendHealth[] {
     return endpointHealth(this.ports, this.ctx.endpoints, Date.now());
   }

@@ -5,7 +5,7 @@
 // default, and the problem is named in the route's Accepted message and in a Plan
 // warning, so `kubectl describe` shows it.
 
-import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, parseDuration, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
+import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, parseDuration, readHealthCheck, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
 import type { RouteSettings } from "../model/plan.ts";
 
 export interface SettingsResult {
@@ -35,10 +35,13 @@ export function settingsFromAnnotations(annotations: Readonly<Record<string, str
   };
   const idleTimeoutMs = duration(IDLE_TIMEOUT_ANNOTATION);
   const keepAliveMs = duration(TCP_KEEPALIVE_ANNOTATION);
+  const healthCheck = readHealthCheck(annotations);
+  for (const p of healthCheck.problems) problems.push(`${p.annotation}: ${p.problem}; using ${p.instead}`);
   const settings: RouteSettings = {
     fallback,
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
+    ...(healthCheck.settings === undefined ? {} : { healthCheck: healthCheck.settings }),
   };
   return { settings, problems };
 }
