@@ -57,7 +57,7 @@ export function readHealthCheck(annotations: Readonly<Record<string, string>>): 
   if (kindText === undefined) {
     // Tuning without a kind checks nothing: said, so that a forgotten line is noticed.
     for (const annotation of TUNING_ANNOTATIONS) {
-      if (annotations[annotation] !== undefined) problems.push({ annotation, problem: `is set but ${HEALTH_CHECK_ANNOTATION} is not`, fix: `add ${HEALTH_CHECK_ANNOTATION}: "tcp" or "tls"`, instead: "no health checks" });
+      if (annotations[annotation] !== undefined) problems.push({ annotation, problem: `set without ${HEALTH_CHECK_ANNOTATION}`, fix: `add ${HEALTH_CHECK_ANNOTATION}: "tcp" or "tls"`, instead: "no health checks" });
     }
     return { settings: undefined, problems };
   }

@@ -8,7 +8,7 @@ import type { Logger } from "../lib/log.ts";
 import type { Counter, Metrics } from "../lib/metrics.ts";
 import type { PlannedPort } from "../model/plan.ts";
 import { healthCheckTargets, type HealthCheckTarget } from "./healthCheckTargets.ts";
-import { probeEndpoint, type ProbeRequest, type ProbeResult } from "./healthProbe.ts";
+import { probeEndpoint, type ProbeResult } from "./healthProbe.ts";
 import { INITIAL_THRESHOLD_STATE, observeCheck, type ThresholdState } from "./healthThresholds.ts";
 
 interface RunningCheck {
@@ -23,9 +23,6 @@ export interface ActiveHealthCheckerOptions {
   readonly metrics: Metrics;
   /** Receives the endpoint keys ("host:port") failing their checks, after every change. */
   readonly onChange: (unhealthy: ReadonlySet<string>) => void;
-  /** Runs one check (tests may slow it down); default probeEndpoint. */
-  readonly probe?: (request: ProbeRequest) => Promise<ProbeResult>;
-  readonly random?: () => number;
 }
 
 const HELP = "Active health checks run, by kind (tcp, tls) and result (passed, or how it failed).";
@@ -34,13 +31,8 @@ export class ActiveHealthChecker {
   private readonly checks = new Map<string, RunningCheck>();
   private unhealthyKeys: ReadonlySet<string> = new Set();
   private readonly counters = new Map<string, Counter>();
-  private readonly probe: (request: ProbeRequest) => Promise<ProbeResult>;
-  private readonly random: () => number;
 
-  constructor(private readonly options: ActiveHealthCheckerOptions) {
-    this.probe = options.probe ?? probeEndpoint;
-    this.random = options.random ?? Math.random;
-  }
+  constructor(private readonly options: ActiveHealthCheckerOptions) {}
 
   /** The endpoint keys failing their checks now. */
   get unhealthy(): ReadonlySet<string> {
@@ -66,7 +58,7 @@ export class ActiveHealthChecker {
       const check: RunningCheck = { target, state: INITIAL_THRESHOLD_STATE, timer: undefined, stopped: false };
       this.checks.set(target.key, check);
       // A random start within the first interval spreads the checks of many endpoints.
-      this.schedule(check, Math.floor(this.random() * target.settings.intervalMs));
+      this.schedule(check, Math.floor(Math.random() * target.settings.intervalMs));
     }
     this.publish();
   }
@@ -90,7 +82,7 @@ export class ActiveHealthChecker {
     const started = Date.now();
     const { target } = check;
     const { kind, timeoutMs } = target.settings;
-    const result = await this.probe({ endpoint: target.endpoint, kind, sni: target.sni, timeoutMs });
+    const result = await probeEndpoint({ endpoint: target.endpoint, kind, sni: target.sni, timeoutMs });
     if (check.stopped) return;
     this.counter(kind, result).value++;
     const before = check.state;

@@ -9,8 +9,6 @@ import { buildProbeHello, judgeProbeReply, PROBE_RANDOM_BYTES } from "./probeHel
 /** How a check ended; the label of courier_health_checks_total. */
 export type ProbeResult = "passed" | "timeout" | "connect-failed" | "closed" | "alert" | "not-server-hello";
 
-export const PROBE_RESULTS: readonly ProbeResult[] = ["passed", "timeout", "connect-failed", "closed", "alert", "not-server-hello"];
-
 export interface ProbeRequest {
   readonly endpoint: EndpointAddress;
   readonly kind: HealthCheckKind;

@@ -36,3 +36,33 @@ describe("endpoint choice", () => {
     expect(state.pick([a, b], new Set([endpointKey(a), endpointKey(b)]), 10)).toBeUndefined();
   });
 });
+
+describe("active health (a set the checker hands over)", () => {
+  test("endpoints failing their checks are passed over while another is usable", () => {
+    const state = new EndpointState();
+    state.setActivelyUnhealthy(new Set([endpointKey(a)]));
+    for (let i = 0; i < 6; i++) expect(state.pick([a, b], new Set(), 0)).toEqual(b);
+    expect(state.hasHealthy([a], 0)).toBe(false);
+    expect(state.activelyHealthy(endpointKey(a))).toBe(false);
+    // Passive health is its own: a failing check is no ejection.
+    expect(state.healthy(endpointKey(a), 0)).toBe(true);
+    expect(state.overrides).toBe(0);
+  });
+
+  test("when every endpoint fails its checks one is still picked, and counted", () => {
+    const state = new EndpointState();
+    state.setActivelyUnhealthy(new Set([endpointKey(a), endpointKey(b)]));
+    expect([a, b]).toContainEqual(state.pick([a, b], new Set(), 0)!);
+    expect(state.overrides).toBe(1);
+  });
+
+  test("passive ejection works on top: a passing endpoint that refused is passed over too", () => {
+    const state = new EndpointState(1_000);
+    state.setActivelyUnhealthy(new Set([endpointKey(a)]));
+    state.failed(endpointKey(b), 0);
+    expect(state.pick([a, b, c], new Set(), 10)).toEqual(c);
+    // A new set replaces the old one: a is back.
+    state.setActivelyUnhealthy(new Set());
+    expect(state.hasHealthy([a], 10)).toBe(true);
+  });
+});

@@ -532,6 +532,46 @@ describe("translate: courier.dev annotations", () => {
         'TLSRoute apps/r: courier.dev/idle-timeout: "ten minutes" is not a Go duration; ignored',
       ],
     ],
+    [
+      "health checks with defaults",
+      '"courier.dev/health-check": "tls"',
+      { fallback: false, healthCheck: { kind: "tls", intervalMs: 5_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 } },
+      [],
+    ],
+    [
+      "health checks tuned",
+      '"courier.dev/health-check": "tcp", "courier.dev/health-check-interval": "200ms", "courier.dev/health-check-timeout": "100ms", "courier.dev/health-check-healthy-threshold": "1", "courier.dev/health-check-unhealthy-threshold": "100"',
+      { fallback: false, healthCheck: { kind: "tcp", intervalMs: 200, timeoutMs: 100, healthyThreshold: 1, unhealthyThreshold: 100 } },
+      [],
+    ],
+    [
+      "bad health-check values fall back one by one, with warnings; the route stays",
+      '"courier.dev/health-check": "tls", "courier.dev/health-check-interval": "1s", "courier.dev/health-check-timeout": "1s", "courier.dev/health-check-healthy-threshold": "0", "courier.dev/health-check-unhealthy-threshold": "2.5"',
+      { fallback: false, healthCheck: { kind: "tls", intervalMs: 1_000, timeoutMs: 500, healthyThreshold: 2, unhealthyThreshold: 3 } },
+      [
+        'TLSRoute apps/r: courier.dev/health-check-timeout: "1s" is not shorter than the interval (1s); using 500ms',
+        'TLSRoute apps/r: courier.dev/health-check-healthy-threshold: "0" is not a whole number in 1..100; using 2',
+        'TLSRoute apps/r: courier.dev/health-check-unhealthy-threshold: "2.5" is not a whole number in 1..100; using 3',
+      ],
+    ],
+    [
+      "an unknown check kind: no checks, with a warning",
+      '"courier.dev/health-check": "http", "courier.dev/health-check-interval": "10ms"',
+      { fallback: false },
+      ['TLSRoute apps/r: courier.dev/health-check: "http" is not "tcp" or "tls"; using no health checks'],
+    ],
+    [
+      "tuning without a kind",
+      '"courier.dev/health-check-interval": "1s"',
+      { fallback: false },
+      ["TLSRoute apps/r: courier.dev/health-check-interval: set without courier.dev/health-check; using no health checks"],
+    ],
+    [
+      "an interval under 100ms",
+      '"courier.dev/health-check": "tcp", "courier.dev/health-check-interval": "10ms"',
+      { fallback: false, healthCheck: { kind: "tcp", intervalMs: 5_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 } },
+      ['TLSRoute apps/r: courier.dev/health-check-interval: "10ms" is shorter than 100ms; using 5s'],
+    ],
   ];
   for (const [name, annotations, settings, warnings] of cases) {
     test(name, () => {
@@ -540,7 +580,7 @@ describe("translate: courier.dev annotations", () => {
       expect(plan.warnings).toEqual(warnings);
       const accepted = plan.routes[0]!.parents[0]!.conditions[0]!;
       expect(`${accepted.status}/${accepted.reason}`).toBe("True/Accepted");
-      if (warnings.length > 0) expect(accepted.message).toContain("ignored annotation courier.dev/fallback");
+      if (warnings.length > 0) expect(accepted.message).toContain(`ignored annotation ${warnings[0]!.slice("TLSRoute apps/r: ".length)}`);
     });
   }
 });
