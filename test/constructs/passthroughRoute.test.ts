@@ -89,6 +89,19 @@ describe("PassthroughRoute output", () => {
     expect(find(hours, "TLSRoute", "r").metadata.annotations).toEqual({ "courier.dev/idle-timeout": "2h" });
   });
 
+  test("health checks become courier.dev/health-check* annotations, defaults left out", () => {
+    const full = synth(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TLS, interval: Duration.seconds(10), timeout: "3s", healthyThreshold: 1, unhealthyThreshold: 5 } }));
+    expect(find(full, "TLSRoute", "r").metadata.annotations).toEqual({
+      "courier.dev/health-check": "tls",
+      "courier.dev/health-check-interval": "10s",
+      "courier.dev/health-check-timeout": "3s",
+      "courier.dev/health-check-healthy-threshold": "1",
+      "courier.dev/health-check-unhealthy-threshold": "5",
+    });
+    const plain = synth(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TCP } }));
+    expect(find(plain, "TLSRoute", "r").metadata.annotations).toEqual({ "courier.dev/health-check": "tcp" });
+  });
+
   test("Backend.fromService takes the Service's name and namespace", () => {
     const objects = synth((chart) => {
       const gateway = new PassthroughGateway(chart, "gw", { listeners: [{ port: 443 }] });
@@ -287,19 +300,6 @@ describe("PassthroughRoute validation", () => {
     expect(synthErrors(withGateway({ idleTimeout: "1h30m", tcpKeepalive: "45s" }))).toBe("");
     expect(synthErrors(withGateway({ idleTimeout: "0", tcpKeepalive: "0s" }))).toBe("");
     expect(synthErrors(withGateway({ annotations: { "courier.dev/idle-timeout": "-1s" } }))).toContain('[test/r] metadata.annotations["courier.dev/idle-timeout"]: "-1s" is negative');
-  });
-
-  test("health checks become courier.dev/health-check* annotations, defaults left out", () => {
-    const full = synth(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TLS, interval: Duration.seconds(10), timeout: "3s", healthyThreshold: 1, unhealthyThreshold: 5 } }));
-    expect(find(full, "TLSRoute", "r").metadata.annotations).toEqual({
-      "courier.dev/health-check": "tls",
-      "courier.dev/health-check-interval": "10s",
-      "courier.dev/health-check-timeout": "3s",
-      "courier.dev/health-check-healthy-threshold": "1",
-      "courier.dev/health-check-unhealthy-threshold": "5",
-    });
-    const plain = synth(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TCP } }));
-    expect(find(plain, "TLSRoute", "r").metadata.annotations).toEqual({ "courier.dev/health-check": "tcp" });
   });
 
   test("health checks are refused where the proxy would fall back: timeout >= interval, thresholds outside 1..100", () => {
