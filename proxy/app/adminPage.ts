@@ -2,6 +2,7 @@
 // status value in, HTML out. Every string from outside (object names, hostnames, SNIs,
 // client addresses, error messages) goes through html(), which is printable() (the
 // one escaping helper) followed by HTML's own entities; the page has no script.
+import { formatDuration } from "../../contract/index.ts";
 import type { LiveConnection } from "../dataplane/connectionContext.ts";
 import type { BackendHealth } from "../dataplane/endpointHealth.ts";
 import { printable } from "../lib/escape.ts";
@@ -64,7 +65,9 @@ function routesSection(plan: Plan | undefined): string {
   for (const port of plan?.ports ?? []) {
     for (const { hostname, route } of port.hosts) {
       const backends = route.backends.map((b) => `${b.name} (weight ${b.weight}${b.endpoints === undefined ? `, invalid: ${b.invalidReason ?? "unknown"}` : ""})`).join("; ");
-      rows.push([`${port.address}:${port.port}`, hostname, route.id, backends || "none", route.settings.fallback ? "fallback" : ""]);
+      const check = route.settings.healthCheck;
+      const settings = [route.settings.fallback ? "fallback" : "", check === undefined ? "" : `${check.kind} health checks every ${formatDuration(check.intervalMs)}`];
+      rows.push([`${port.address}:${port.port}`, hostname, route.id, backends || "none", settings.filter((s) => s !== "").join("; ")]);
     }
   }
   return table(["socket", "hostname", "TLSRoute", "backends", ""], rows, "no route is served");
