@@ -50,6 +50,9 @@ export interface HealthCheckReading {
 
 const TUNING_ANNOTATIONS = [HEALTH_CHECK_INTERVAL_ANNOTATION, HEALTH_CHECK_TIMEOUT_ANNOTATION, HEALTH_CHECK_HEALTHY_THRESHOLD_ANNOTATION, HEALTH_CHECK_UNHEALTHY_THRESHOLD_ANNOTATION] as const;
 
+/** Every annotation readHealthCheck reads (a cluster cache keeps exactly these and the other route settings). */
+export const HEALTH_CHECK_ANNOTATIONS: readonly string[] = [HEALTH_CHECK_ANNOTATION, ...TUNING_ANNOTATIONS];
+
 /** Reads a route's health-check annotations; every problem comes with the value used instead. */
 export function readHealthCheck(annotations: Readonly<Record<string, string>>): HealthCheckReading {
   const problems: HealthCheckProblem[] = [];

@@ -6,11 +6,7 @@
 // into and guards its writes with.
 import {
   FALLBACK_ANNOTATION,
-  HEALTH_CHECK_ANNOTATION,
-  HEALTH_CHECK_HEALTHY_THRESHOLD_ANNOTATION,
-  HEALTH_CHECK_INTERVAL_ANNOTATION,
-  HEALTH_CHECK_TIMEOUT_ANNOTATION,
-  HEALTH_CHECK_UNHEALTHY_THRESHOLD_ANNOTATION,
+  HEALTH_CHECK_ANNOTATIONS,
   IDLE_TIMEOUT_ANNOTATION,
   TCP_KEEPALIVE_ANNOTATION,
 } from "../../../contract/index.ts";
@@ -30,16 +26,7 @@ export interface CachedObject {
 const STATUS_KINDS: ReadonlySet<string> = new Set(["GatewayClass", "Gateway", "TLSRoute"]);
 
 /** The only annotations translate() reads (per-route settings); the rest are dropped as objects arrive. */
-const READ_ANNOTATIONS = [
-  FALLBACK_ANNOTATION,
-  IDLE_TIMEOUT_ANNOTATION,
-  TCP_KEEPALIVE_ANNOTATION,
-  HEALTH_CHECK_ANNOTATION,
-  HEALTH_CHECK_INTERVAL_ANNOTATION,
-  HEALTH_CHECK_TIMEOUT_ANNOTATION,
-  HEALTH_CHECK_HEALTHY_THRESHOLD_ANNOTATION,
-  HEALTH_CHECK_UNHEALTHY_THRESHOLD_ANNOTATION,
-] as const;
+const READ_ANNOTATIONS = [FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION, ...HEALTH_CHECK_ANNOTATIONS] as const;
 
 /**
  * translate() reads namespace, name, generation and creationTimestamp of every object,
