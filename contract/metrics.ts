@@ -35,8 +35,15 @@ export const METRIC = {
   backendBytes: "courier_backend_forwarded_bytes_total",
   /** Counter {metric}: route/backend series not created because of the cap; their traffic counts under route="(other)". */
   seriesDropped: "courier_metric_series_dropped_total",
-  /** Gauge {backend, state}: endpoints of each backend by state (ready, ejected: refused a connection recently). */
+  /**
+   * Gauge {backend, state}: endpoints of each backend by state: ready; unhealthy (failing
+   * its active health checks); ejected (refused a connection recently, checks passing or off).
+   */
   backendEndpoints: "courier_backend_endpoints",
+  /** Counter {kind, result}: active health checks run; kind is tcp or tls, result is passed or how it failed. */
+  healthChecks: "courier_health_checks_total",
+  /** Counter: connections sent to an endpoint failing its health checks because no endpoint the route could use was passing them. */
+  healthCheckOverrides: "courier_health_check_overrides_total",
   /** Counter: configurations applied to the data plane. */
   configReloads: "courier_config_reloads_total",
   /** Counter: configuration loads that found errors (the last good configuration keeps serving). */

@@ -35,6 +35,20 @@ export const TCP_KEEPALIVE_ANNOTATION = "courier.dev/tcp-keepalive";
 export const PROXY_PROTOCOL_ANNOTATION = "courier.dev/proxy-protocol";
 /** The one PROXY_PROTOCOL_ANNOTATION value Courier sends. */
 export const PROXY_PROTOCOL_V2 = "v2";
+/** Route annotation: active health checks of the route's endpoints, "tcp" or "tls" (absent = none; see healthChecks.ts). */
+export const HEALTH_CHECK_ANNOTATION = "courier.dev/health-check";
+
+/** Route annotation: time between two checks of one endpoint (see durations.ts). */
+export const HEALTH_CHECK_INTERVAL_ANNOTATION = "courier.dev/health-check-interval";
+
+/** Route annotation: how long one check may take before it counts as failed (shorter than the interval). */
+export const HEALTH_CHECK_TIMEOUT_ANNOTATION = "courier.dev/health-check-timeout";
+
+/** Route annotation: consecutive passed checks that bring an unhealthy endpoint back. */
+export const HEALTH_CHECK_HEALTHY_THRESHOLD_ANNOTATION = "courier.dev/health-check-healthy-threshold";
+
+/** Route annotation: consecutive failed checks that take an endpoint out of the choice. */
+export const HEALTH_CHECK_UNHEALTHY_THRESHOLD_ANNOTATION = "courier.dev/health-check-unhealthy-threshold";
 
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 /** Multi-cluster Services API: ServiceImport backends. */

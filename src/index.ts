@@ -5,6 +5,7 @@ export * from "./backend.js";
 export * from "./backendReferenceGrant.js";
 export * from "./courierMonitoring.js";
 export * from "./courierProxy.js";
+export * from "./healthCheck.js";
 export * from "./passthroughGateway.js";
 export * from "./passthroughGatewayClass.js";
 export * from "./passthroughRoute.js";

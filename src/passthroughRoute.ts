@@ -11,7 +11,9 @@ import { FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, PROXY_PROTOCOL_ANNOTATION
 import { TlsRoute, TlsRouteV1Alpha2 } from "./imports/gateway.networking.k8s.io.js";
 import type { IPassthroughGateway } from "./passthroughGateway.js";
 import { ReferenceGrantPolicy, TlsRouteApiVersion, type PassthroughRouteOptions, type RouteParent, type RouteParentOptions } from "./routeOptions.js";
+import { healthCheckAnnotations } from "./healthCheck.js";
 import { checkGoDuration, toGoDuration } from "./validation/durations.js";
+import { checkHealthCheck } from "./validation/healthChecks.js";
 import { checkHostname } from "./validation/hostnames.js";
 import { checkProxyProtocol } from "./validation/proxyProtocol.js";
 import { invalid } from "./validation/messages.js";
@@ -70,6 +72,7 @@ export class PassthroughRoute extends Construct {
   private readonly generatedGrants = new Map<string, BackendReferenceGrant>();
   private readonly durations: readonly (readonly [string, string])[];
   private readonly proxyProtocol: string | undefined;
+  private readonly annotationValues: Readonly<Record<string, string>>;
 
   public constructor(scope: Construct, id: string, props: PassthroughRouteProps = {}) {
     super(scope, id);
@@ -82,6 +85,8 @@ export class PassthroughRoute extends Construct {
     if (props.idleTimeout !== undefined) annotations[IDLE_TIMEOUT_ANNOTATION] = toGoDuration(props.idleTimeout);
     if (props.tcpKeepalive !== undefined) annotations[TCP_KEEPALIVE_ANNOTATION] = toGoDuration(props.tcpKeepalive);
     if (props.proxyProtocol !== undefined) annotations[PROXY_PROTOCOL_ANNOTATION] = props.proxyProtocol;
+    if (props.healthCheck !== undefined) Object.assign(annotations, healthCheckAnnotations(props.healthCheck));
+    this.annotationValues = { ...annotations };
     // Checked however they were given (option or raw annotation): the proxy reads both alike.
     this.durations = [IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION].flatMap((key) => {
       const value = annotations[key];
@@ -211,6 +216,7 @@ export class PassthroughRoute extends Construct {
     push(checkLabelName("metadata.namespace", this.namespace));
     for (const [key, value] of this.durations) push(checkGoDuration(`metadata.annotations["${key}"]`, value));
     if (this.proxyProtocol !== undefined) push(checkProxyProtocol(`metadata.annotations["${PROXY_PROTOCOL_ANNOTATION}"]`, this.proxyProtocol));
+    errors.push(...checkHealthCheck(this.annotationValues));
     if (this.hostnameList.length === 0 && this.apiVersion === TlsRouteApiVersion.V1) {
       errors.push(invalid("spec.hostnames", "a v1 TLSRoute needs at least one hostname", "pass `hostnames: [\"db.example.com\"]` (SNI names clients send)"));
     }

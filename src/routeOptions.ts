@@ -2,6 +2,7 @@
 // write, how cross-namespace backends are admitted, where to attach, and the
 // per-route connection settings the proxy reads from annotations.
 
+import type { HealthCheckOptions } from "./healthCheck.js";
 import type { IPassthroughGateway } from "./passthroughGateway.js";
 import type { DurationInput } from "./validation/durations.js";
 
@@ -91,6 +92,11 @@ export interface PassthroughRouteOptions {
    * @default no header
    */
   readonly proxyProtocol?: ProxyProtocolVersion;
+  /**
+   * Active health checks of the endpoints (courier.dev/health-check* annotations).
+   * @default none: endpoints leave the choice only for a moment after a refused connect
+   */
+  readonly healthCheck?: HealthCheckOptions;
   /**
    * TLSRoute API version to write.
    * @default TlsRouteApiVersion.V1

@@ -2,6 +2,7 @@
 // status value in, HTML out. Every string from outside (object names, hostnames, SNIs,
 // client addresses, error messages) goes through html(), which is printable() (the
 // one escaping helper) followed by HTML's own entities; the page has no script.
+import { formatDuration } from "../../contract/index.ts";
 import type { LiveConnection } from "../dataplane/connectionContext.ts";
 import type { BackendHealth } from "../dataplane/endpointHealth.ts";
 import { printable } from "../lib/escape.ts";
@@ -65,20 +66,24 @@ function routesSection(plan: Plan | undefined): string {
   for (const port of plan?.ports ?? []) {
     for (const { hostname, route } of port.hosts) {
       const backends = route.backends.map((b) => `${b.name} (weight ${b.weight}${b.endpoints === undefined ? `, invalid: ${b.invalidReason ?? "unknown"}` : ""})`).join("; ");
-      rows.push([hostPort(port.address, port.port), hostname, route.id, backends || "none", route.settings.fallback ? "fallback" : ""]);
+      const check = route.settings.healthCheck;
+      const settings = [route.settings.fallback ? "fallback" : "", check === undefined ? "" : `${check.kind} health checks every ${formatDuration(check.intervalMs)}`];
+      rows.push([hostPort(port.address, port.port), hostname, route.id, backends || "none", settings.filter((s) => s !== "").join("; ")]);
     }
   }
   return table(["socket", "hostname", "TLSRoute", "backends", ""], rows, "no route is served");
 }
 
+const CHECK_TEXT = { off: "off", passing: "passing", failing: "failing: out of the choice" } as const;
+
 function backendsSection(backends: readonly BackendHealth[]): string {
   const rows: (string | number)[][] = [];
   for (const backend of backends) {
-    if (backend.invalidReason !== undefined) rows.push([backend.backend, "", `invalid: ${backend.invalidReason}`, ""]);
-    else if (backend.endpoints.length === 0) rows.push([backend.backend, "", "no ready endpoint", ""]);
-    for (const endpoint of backend.endpoints) rows.push([backend.backend, endpoint.address, endpoint.healthy ? "ready" : "ejected (refused a connection recently)", endpoint.active]);
+    if (backend.invalidReason !== undefined) rows.push([backend.backend, "", `invalid: ${backend.invalidReason}`, "", ""]);
+    else if (backend.endpoints.length === 0) rows.push([backend.backend, "", "no ready endpoint", "", ""]);
+    for (const endpoint of backend.endpoints) rows.push([backend.backend, endpoint.address, endpoint.healthy ? "ready" : "ejected (refused a connection recently)", CHECK_TEXT[endpoint.check], endpoint.active]);
   }
-  return table(["backend", "endpoint", "health", "open connections"], rows, "no backend");
+  return table(["backend", "endpoint", "health (passive)", "health checks (active)", "open connections"], rows, "no backend");
 }
 
 function connectionsSection(status: AdminStatus): string {

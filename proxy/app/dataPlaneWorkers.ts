@@ -94,6 +94,8 @@ export class DataPlaneWorkers {
   /** Planned "address:0" ports (tests) -> the port the first worker bound, which the others bind too. */
   private readonly resolved = new Map<string, number>();
   private bound = new Map<string, number>();
+  /** The active health checker's last verdict, which a restarted worker gets too. */
+  private unhealthy: readonly string[] = [];
   private readonly restartDelays: number[];
   private readonly generations: number[];
   private stopping = false;
@@ -127,6 +129,7 @@ export class DataPlaneWorkers {
       this.registry.inc(METRIC.workerRestarts, HELP_RESTARTS);
       const fresh = this.spawn(index);
       this.threads[index] = fresh;
+      if (this.unhealthy.length > 0) fresh.call({ kind: "unhealthy", keys: this.unhealthy }).catch(() => undefined);
       this.applyTo(fresh, this.ports).then(
         ({ failures }) => {
           for (const failure of failures) this.log.error("restarted data-plane worker cannot listen", { worker: index, address: hostPort(failure.address, failure.port), error: failure.message });
@@ -172,6 +175,12 @@ export class DataPlaneWorkers {
     const answered = replies.find((r) => r.status === "fulfilled");
     if (answered !== undefined) this.bound = new Map(answered.value.bound);
     return [...failures.values()];
+  }
+
+  /** Endpoints ("host:port") out of the choice because they fail their active health checks, to every worker. */
+  setActivelyUnhealthy(keys: ReadonlySet<string>): void {
+    this.unhealthy = [...keys];
+    for (const thread of this.threads) thread.call({ kind: "unhealthy", keys: this.unhealthy }).catch(() => undefined);
   }
 
   /** The ports bound, keyed by planned "address:port" (tests plan port 0). */

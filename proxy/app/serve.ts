@@ -6,6 +6,7 @@ import { METRIC } from "../../contract/index.ts";
 import type { AdminStatus } from "./adminPage.ts";
 import { startAdminServer, startProbeServer, type AdminView } from "./adminServer.ts";
 import type { ServeOptions } from "./cli.ts";
+import { ActiveHealthChecker } from "../dataplane/activeHealthChecker.ts";
 import { setEndpointGauges } from "../dataplane/endpointHealth.ts";
 import { DataPlaneWorkers } from "./dataPlaneWorkers.ts";
 import { workerCount } from "./workerCount.ts";
@@ -44,6 +45,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     log,
     metrics,
   );
+  // Checks run here, once per endpoint however many workers there are; each worker gets the verdicts.
+  const healthChecker = new ActiveHealthChecker({ log, metrics, onChange: (unhealthy) => workers.setActivelyUnhealthy(unhealthy) });
   let current: Plan | undefined;
   let programmed: Plan | undefined;
   let loadedAt: string | undefined;
@@ -61,6 +64,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const apply = (plan: Plan): void => {
     void programmer.program(plan);
+    healthChecker.update(plan.ports);
     for (const warning of plan.warnings) log.warn(warning);
     current = plan;
     generation++;
@@ -161,6 +165,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     // /readyz fails from now on, so that endpoints stop sending new connections here.
     draining = true;
     programmer.stop();
+    healthChecker.stop();
     const left = workers.drain(options.limits.drainTimeoutMs);
     log.info("draining", { signal, timeout: `${options.limits.drainTimeoutMs}ms` });
     await source.stop();

@@ -10,7 +10,7 @@ import { listenerMetrics } from "./connectionMetrics.ts";
 import { EndpointState } from "./endpointState.ts";
 import { endpointHealth, type BackendHealth } from "./endpointHealth.ts";
 import { PendingHelloCaps } from "./pendingHelloCaps.ts";
-import type { Limits } from "../../contract/index.ts";
+import { METRIC, type Limits } from "../../contract/index.ts";
 import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -18,6 +18,7 @@ import type { PlannedPort, SocketFailure } from "../model/plan.ts";
 import { buildRouteTable } from "./routeTable.ts";
 
 const SWEEP_INTERVAL_MS = 250;
+const OVERRIDES_HELP = "Connections sent to an endpoint failing its health checks because no endpoint the route could use was passing them.";
 
 interface OpenListener {
   readonly socket: TCPSocketListener<Connection | undefined>;
@@ -85,6 +86,10 @@ export class DataPlane {
       backendStats: new Map(),
     };
     this.backendMetrics = new BackendMetrics(metrics);
+    // Read when scraped: picks of an endpoint failing its checks because none passed.
+    metrics.onScrape(() => {
+      metrics.counter(METRIC.healthCheckOverrides, OVERRIDES_HELP).value = this.ctx.endpoints.overrides;
+    });
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
   }
 
@@ -92,7 +97,12 @@ export class DataPlane {
     return this.ctx.live.size;
   }
 
-  /** Every backend of the configuration with its endpoints' passive health now. */
+  /** The endpoints failing their active health checks (from the checker, wherever it runs). */
+  setActivelyUnhealthy(keys: ReadonlySet<string>): void {
+    this.ctx.endpoints.setActivelyUnhealthy(keys);
+  }
+
+  /** Every backend of the configuration with its endpoints' passive and active health now. */
   endpointHealth(): BackendHealth[] {
     return endpointHealth(this.ports, this.ctx.endpoints, Date.now());
   }

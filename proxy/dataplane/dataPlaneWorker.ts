@@ -44,6 +44,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof Worke
       const failures = dataPlane.apply(portsOf(request.ports), new Map(request.bindPorts));
       return { failures, bound: [...dataPlane.boundPorts()] } satisfies WorkerReplies["apply"];
     }
+    case "unhealthy":
+      dataPlane.setActivelyUnhealthy(new Set(request.keys));
+      return null;
     case "status":
       return {
         backends: dataPlane.endpointHealth(),

@@ -1,6 +1,7 @@
 // What the data plane knows about each backend's endpoints right now: the passive
 // health kept in EndpointState (an endpoint that refused a connection is ejected for
-// a moment) and the connections each holds. Read when /metrics is scraped and when
+// a moment), the active one (failing its health checks, when its routes ask for
+// them) and the connections each holds. Read when /metrics is scraped and when
 // the admin page is rendered, never per connection.
 import { MAX_BACKEND_SERIES, METRIC } from "../../contract/index.ts";
 import type { Metrics } from "../lib/metrics.ts";
@@ -12,6 +13,8 @@ export interface EndpointHealth {
   readonly address: string;
   /** false while ejected after a refused or timed-out connect. */
   readonly healthy: boolean;
+  /** Active health checks: "off" when no route through it asks for them. */
+  readonly check: "off" | "passing" | "failing";
   readonly active: number;
 }
 
@@ -25,14 +28,16 @@ export interface BackendHealth {
 
 /** Each backend of the configuration once (by name), in configuration order. */
 export function endpointHealth(ports: readonly PlannedPort[], state: EndpointState, now: number): BackendHealth[] {
+  const checked = checkedEndpoints(ports);
   const seen = new Map<string, BackendHealth>();
   for (const port of ports) {
     for (const { route } of port.hosts) {
       for (const backend of route.backends) {
         if (seen.has(backend.name)) continue;
-        const endpoints = (backend.endpoints ?? []).map((endpoint) => {
+        const endpoints = (backend.endpoints ?? []).map((endpoint): EndpointHealth => {
           const address = endpointKey(endpoint);
-          return { address, healthy: state.healthy(address, now), active: state.activeCount(address) };
+          const check = !checked.has(address) ? "off" : state.activelyHealthy(address) ? "passing" : "failing";
+          return { address, healthy: state.healthy(address, now), check, active: state.activeCount(address) };
         });
         seen.set(backend.name, { backend: backend.name, ...(backend.invalidReason === undefined ? {} : { invalidReason: backend.invalidReason }), endpoints });
       }
@@ -41,17 +46,38 @@ export function endpointHealth(ports: readonly PlannedPort[], state: EndpointSta
   return [...seen.values()];
 }
 
-const HELP = "Endpoints of each backend by state: ready, or ejected (refused or timed out a connect within the last seconds).";
+/** Endpoints some route checks actively (any route: the checker's verdict is per endpoint). */
+function checkedEndpoints(ports: readonly PlannedPort[]): Set<string> {
+  const keys = new Set<string>();
+  for (const port of ports) {
+    for (const { route } of port.hosts) {
+      if (route.settings.healthCheck === undefined) continue;
+      for (const backend of route.backends) for (const endpoint of backend.endpoints ?? []) keys.add(endpointKey(endpoint));
+    }
+  }
+  return keys;
+}
+
+const HELP = "Endpoints of each backend by state: ready; unhealthy (failing active health checks); ejected (refused or timed out a connect within the last seconds).";
 
 /** courier_backend_endpoints{backend, state}, set afresh (backends that left disappear), capped like the route series. */
 export function setEndpointGauges(metrics: Metrics, health: readonly BackendHealth[]): void {
   metrics.clear(METRIC.backendEndpoints);
   for (const backend of health.slice(0, MAX_BACKEND_SERIES)) {
     if (backend.invalidReason !== undefined) continue;
-    const ejected = backend.endpoints.filter((e) => !e.healthy).length;
-    metrics.set(METRIC.backendEndpoints, HELP, backend.endpoints.length - ejected, { backend: backend.backend, state: "ready" });
+    // Each endpoint counts once: failing checks is the lasting state, so it comes first.
+    const unhealthy = backend.endpoints.filter((e) => e.check === "failing").length;
+    const ejected = backend.endpoints.filter((e) => e.check !== "failing" && !e.healthy).length;
+    metrics.set(METRIC.backendEndpoints, HELP, backend.endpoints.length - unhealthy - ejected, { backend: backend.backend, state: "ready" });
     metrics.set(METRIC.backendEndpoints, HELP, ejected, { backend: backend.backend, state: "ejected" });
+    metrics.set(METRIC.backendEndpoints, HELP, unhealthy, { backend: backend.backend, state: "unhealthy" });
   }
+}
+
+function mergedEndpoint(a: EndpointHealth, b: EndpointHealth): EndpointHealth {
+  // Every worker gets the same verdicts from the one checker; failing wins should two differ for a moment.
+  const check = a.check === "failing" || b.check === "failing" ? "failing" : b.check;
+  return { address: a.address, healthy: a.healthy && b.healthy, check, active: a.active + b.active };
 }
 
 /**
@@ -67,7 +93,7 @@ export function mergeBackendHealth(lists: readonly (readonly BackendHealth[])[])
       if (entry === undefined) merged.set(backend.backend, (entry = { backend, endpoints: new Map() }));
       for (const endpoint of backend.endpoints) {
         const seen = entry.endpoints.get(endpoint.address);
-        entry.endpoints.set(endpoint.address, seen === undefined ? endpoint : { address: endpoint.address, healthy: seen.healthy && endpoint.healthy, active: seen.active + endpoint.active });
+        entry.endpoints.set(endpoint.address, seen === undefined ? endpoint : mergedEndpoint(seen, endpoint));
       }
     }
   }

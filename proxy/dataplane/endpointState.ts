@@ -1,5 +1,6 @@
 // What the data plane learns about endpoints at run time: how many connections each
-// holds, and which recently refused a connection. Shared by all listeners.
+// holds, which recently refused a connection (passive health), and which fail their
+// active health checks (a set the checker hands over). Shared by all listeners.
 import { hostPort } from "../lib/hostPort.ts";
 import type { EndpointAddress } from "../model/plan.ts";
 
@@ -14,6 +15,9 @@ export class EndpointState {
   private readonly active = new Map<string, number>();
   private readonly failedUntil = new Map<string, number>();
   private rotation = 0;
+  private activelyUnhealthy: ReadonlySet<string> = new Set();
+  /** Endpoints picked although failing their health checks, because nothing better was left. */
+  overrides = 0;
 
   constructor(private readonly cooldownMs: number = DEFAULT_FAILURE_COOLDOWN_MS) {}
 
@@ -32,6 +36,17 @@ export class EndpointState {
     this.failedUntil.set(key, now + this.cooldownMs);
   }
 
+  /** The endpoints failing their active health checks now (replaces the previous set). */
+  setActivelyUnhealthy(keys: ReadonlySet<string>): void {
+    this.activelyUnhealthy = keys;
+  }
+
+  /** false while the endpoint fails its active health checks (always true without checks). */
+  activelyHealthy(key: string): boolean {
+    return !this.activelyUnhealthy.has(key);
+  }
+
+  /** Passive health only: false while ejected after a refused connect. */
   healthy(key: string, now: number): boolean {
     const until = this.failedUntil.get(key);
     if (until === undefined) return true;
@@ -46,14 +61,21 @@ export class EndpointState {
   }
 
   hasHealthy(endpoints: readonly EndpointAddress[], now: number): boolean {
-    return endpoints.some((e) => this.healthy(endpointKey(e), now));
+    return endpoints.some((e) => this.usable(endpointKey(e), now));
+  }
+
+  /** Neither ejected nor failing its health checks. */
+  private usable(key: string, now: number): boolean {
+    return this.healthy(key, now) && !this.activelyUnhealthy.has(key);
   }
 
   /**
-   * Least active connections among healthy endpoints not yet tried for this
-   * connection; ties go round-robin so that idle endpoints share new connections.
-   * When every untried endpoint is cooling down, they are tried anyway: a refused
-   * connect is cheap and the cooldown may be stale.
+   * Least active connections among usable endpoints (neither ejected nor failing
+   * their health checks) not yet tried for this connection; ties go round-robin so
+   * that idle endpoints share new connections. When no untried endpoint is usable,
+   * one is tried anyway, like Envoy's panic mode: a refused connect is cheap, the
+   * cooldown may be stale, and checks that fail everywhere more likely misjudge than
+   * a whole backend is down. Such a pick of a failing endpoint counts in `overrides`.
    */
   pick(endpoints: readonly EndpointAddress[], tried: ReadonlySet<string>, now: number): EndpointAddress | undefined {
     const n = endpoints.length;
@@ -66,7 +88,7 @@ export class EndpointState {
       const endpoint = endpoints[(start + i) % n]!;
       const key = endpointKey(endpoint);
       if (tried.has(key)) continue;
-      if (!this.healthy(key, now)) {
+      if (!this.usable(key, now)) {
         fallback ??= endpoint;
         continue;
       }
@@ -76,6 +98,8 @@ export class EndpointState {
         bestLoad = load;
       }
     }
-    return best ?? fallback;
+    if (best !== undefined) return best;
+    if (fallback !== undefined && this.activelyUnhealthy.has(endpointKey(fallback))) this.overrides++;
+    return fallback;
   }
 }

@@ -30,6 +30,8 @@ export type WorkerRequest =
       /** Ports planned as 0 (tests) that another worker already bound: bind these numbers instead. */
       readonly bindPorts: readonly (readonly [string, number])[];
     }
+  /** The endpoints failing their active health checks (the controller runs the checks). */
+  | { readonly kind: "unhealthy"; readonly keys: readonly string[] }
   | { readonly kind: "status"; readonly connections: number }
   | { readonly kind: "metrics" }
   | { readonly kind: "drain"; readonly timeoutMs: number }
@@ -50,6 +52,7 @@ export interface WorkerStatus {
 
 export interface WorkerReplies {
   readonly apply: Applied;
+  readonly unhealthy: null;
   readonly status: WorkerStatus;
   readonly metrics: readonly MetricFamily[];
   /** Connections still open when the drain ended. */

@@ -2,6 +2,7 @@
 // Plain immutable data, no behaviour, so that every producer (file mode, the
 // Kubernetes controller) and every consumer (route table, status writer, admin page)
 // agree on one vocabulary.
+import type { HealthCheckSettings } from "../../contract/index.ts";
 
 /** One TCP address a backend endpoint listens on. */
 export interface EndpointAddress {
@@ -34,6 +35,8 @@ export interface RouteSettings {
   readonly keepAliveMs?: number;
   /** Send a PROXY protocol header of this version to the endpoint before the client's bytes (courier.dev/proxy-protocol); absent = none. */
   readonly proxyProtocol?: "v2";
+  /** Active health checks of the route's endpoints (courier.dev/health-check*); absent = none. */
+  readonly healthCheck?: HealthCheckSettings;
 }
 
 /** Where connections for one hostname go. */

@@ -9,6 +9,7 @@ import {
   FALLBACK_ANNOTATION,
   IDLE_TIMEOUT_ANNOTATION,
   parseDuration,
+  readHealthCheck,
   PROXY_PROTOCOL_ANNOTATION,
   PROXY_PROTOCOL_V2,
   TCP_KEEPALIVE_ANNOTATION,
@@ -48,11 +49,14 @@ export function settingsFromAnnotations(annotations: Readonly<Record<string, str
   if (proxyProtocolText !== undefined && !proxyProtocol) {
     problems.push(`${PROXY_PROTOCOL_ANNOTATION}: "${proxyProtocolText}" is not "${PROXY_PROTOCOL_V2}"; no PROXY protocol header is sent`);
   }
+  const healthCheck = readHealthCheck(annotations);
+  for (const p of healthCheck.problems) problems.push(`${p.annotation}: ${p.problem}; using ${p.instead}`);
   const settings: RouteSettings = {
     fallback,
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
     ...(proxyProtocol ? { proxyProtocol: PROXY_PROTOCOL_V2 } : {}),
+    ...(healthCheck.settings === undefined ? {} : { healthCheck: healthCheck.settings }),
   };
   return { settings, problems };
 }

@@ -55,7 +55,7 @@ export function courierAlertRules(options: AlertRuleOptions): RuleGroup[] {
       "2m",
       "warning",
       "Every endpoint of a backend refuses connections",
-      "All endpoints of {{ $labels.backend }} are ejected (they refused or timed out a connect within the last seconds); its share of connections goes elsewhere or is refused.",
+      "All endpoints of {{ $labels.backend }} are ejected (they refused or timed out a connect within the last seconds) or fail their active health checks; its share of connections goes elsewhere, is refused, or goes to endpoints failing their checks.",
     ),
     rule(
       "CourierUpstreamConnectFailures",

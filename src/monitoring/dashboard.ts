@@ -99,7 +99,7 @@ function panels(s: string): Panel[] {
     {
       title: "Endpoints by state",
       unit: "short",
-      description: "Ready endpoints and endpoints ejected after a refused or timed-out connect, per backend.",
+      description: "Ready endpoints, endpoints ejected after a refused or timed-out connect, and endpoints failing their active health checks, per backend.",
       targets: [{ expr: `sum by (backend, state) (${METRIC.backendEndpoints}{${s}})`, legend: "{{backend}} {{state}}" }],
     },
     {

@@ -76,7 +76,7 @@ describe("dist/courier-monitoring.k8s.yaml", () => {
                 exp_alerts: [
                   {
                     exp_labels: { severity: "warning", namespace: "courier-system", backend: "Service db/pg:5432" },
-                    exp_annotations: { summary: "Every endpoint of a backend refuses connections", description: "All endpoints of Service db/pg:5432 are ejected (they refused or timed out a connect within the last seconds); its share of connections goes elsewhere or is refused." },
+                    exp_annotations: { summary: "Every endpoint of a backend refuses connections", description: "All endpoints of Service db/pg:5432 are ejected (they refused or timed out a connect within the last seconds) or fail their active health checks; its share of connections goes elsewhere, is refused, or goes to endpoints failing their checks." },
                   },
                 ],
               },

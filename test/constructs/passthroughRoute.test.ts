@@ -6,6 +6,7 @@ import {
   AllowedRoutes,
   Backend,
   BackendKind,
+  HealthCheckProtocol,
   BackendReferenceGrant,
   PassthroughGateway,
   PassthroughGatewayClass,
@@ -104,6 +105,19 @@ describe("PassthroughRoute output", () => {
       });
     });
     expect(objects.filter((o) => o.kind === "TLSRoute").map((r) => r.metadata.annotations)).toEqual([{ "courier.dev/proxy-protocol": "v2" }, { "courier.dev/proxy-protocol": "v2" }]);
+  });
+
+  test("health checks become courier.dev/health-check* annotations, defaults left out", () => {
+    const full = synth(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TLS, interval: Duration.seconds(10), timeout: "3s", healthyThreshold: 1, unhealthyThreshold: 5 } }));
+    expect(find(full, "TLSRoute", "r").metadata.annotations).toEqual({
+      "courier.dev/health-check": "tls",
+      "courier.dev/health-check-interval": "10s",
+      "courier.dev/health-check-timeout": "3s",
+      "courier.dev/health-check-healthy-threshold": "1",
+      "courier.dev/health-check-unhealthy-threshold": "5",
+    });
+    const plain = synth(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TCP } }));
+    expect(find(plain, "TLSRoute", "r").metadata.annotations).toEqual({ "courier.dev/health-check": "tcp" });
   });
 
   test("Backend.fromService takes the Service's name and namespace", () => {
@@ -315,6 +329,19 @@ describe("PassthroughRoute validation", () => {
     );
     // A JavaScript caller can pass any string where the enum is expected.
     expect(synthErrors(withGateway({ proxyProtocol: "V2" as ProxyProtocolVersion }))).toContain(`"V2" is not a PROXY protocol version Courier sends. ${fix}`);
+  });
+
+  test("health checks are refused where the proxy would fall back: timeout >= interval, thresholds outside 1..100", () => {
+    const errors = synthErrors(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TLS, interval: "1s", timeout: "1s", healthyThreshold: 0, unhealthyThreshold: 2.5 } }));
+    expect(errors).toContain('[test/r] metadata.annotations["courier.dev/health-check-timeout"]: "1s" is not shorter than the interval (1s). Fix: make the timeout shorter than the interval');
+    expect(errors).toContain('[test/r] metadata.annotations["courier.dev/health-check-healthy-threshold"]: "0" is not a whole number in 1..100. Fix: write a number of consecutive checks, e.g. "2"');
+    expect(errors).toContain('[test/r] metadata.annotations["courier.dev/health-check-unhealthy-threshold"]: "2.5" is not a whole number in 1..100');
+    expect(synthErrors(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TCP, unhealthyThreshold: 101 } }))).toContain("is not a whole number in 1..100");
+    expect(synthErrors(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TCP, interval: "50ms" } }))).toContain('"50ms" is shorter than 100ms');
+    expect(synthErrors(withGateway({ healthCheck: { protocol: HealthCheckProtocol.TLS, interval: "200ms", timeout: "100ms", healthyThreshold: 1, unhealthyThreshold: 100 } }))).toBe("");
+    // Raw annotations are read the same way.
+    expect(synthErrors(withGateway({ annotations: { "courier.dev/health-check": "http" } }))).toContain('[test/r] metadata.annotations["courier.dev/health-check"]: "http" is not "tcp" or "tls"');
+    expect(synthErrors(withGateway({ annotations: { "courier.dev/health-check-interval": "1s" } }))).toContain("set without courier.dev/health-check");
   });
 
   test("two routes may not claim the same hostname on the same port, even through different Gateways", () => {

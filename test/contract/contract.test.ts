@@ -5,11 +5,11 @@
 // value. A rule changed on one side only fails here.
 import { describe, expect, test } from "bun:test";
 import { ApiObject, App, Chart, Duration } from "cdk8s";
-import { IDLE_TIMEOUT_ANNOTATION, PROXY_PROTOCOL_ANNOTATION, TCP_KEEPALIVE_ANNOTATION } from "../../contract/index.ts";
+import { IDLE_TIMEOUT_ANNOTATION, PROXY_PROTOCOL_ANNOTATION, TCP_KEEPALIVE_ANNOTATION, type HealthCheckSettings } from "../../contract/index.ts";
 import { parseServeArgs } from "../../proxy/app/cli.ts";
 import { normalizeObject } from "../../proxy/sources/normalize/normalize.ts";
 import { settingsFromAnnotations } from "../../proxy/translate/routeSettings.ts";
-import { Backend, PassthroughGateway, PassthroughRoute, ProxyProtocolVersion, type DurationInput } from "../../src/index.ts";
+import { Backend, HealthCheckProtocol, PassthroughGateway, PassthroughRoute, ProxyProtocolVersion, type DurationInput, type HealthCheckOptions } from "../../src/index.ts";
 import { synthErrors, type Manifest } from "../constructs/helpers.ts";
 
 type Build = (chart: Chart) => void;
@@ -138,6 +138,36 @@ describe("courier.dev/proxy-protocol", () => {
     expect(constructs.accepted).toBe(true);
     expect(settingsFromAnnotations(constructs.object.metadata.annotations ?? {}).settings.proxyProtocol).toBe("v2");
   });
+});
+
+describe("health checks: the courier.dev/health-check* annotations", () => {
+  // [options, the settings the proxy reads, or undefined when the constructs refuse them]
+  const cases: readonly (readonly [HealthCheckOptions, HealthCheckSettings | undefined])[] = [
+    [{ protocol: HealthCheckProtocol.TLS }, { kind: "tls", intervalMs: 5_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 }],
+    [{ protocol: HealthCheckProtocol.TCP, interval: Duration.millis(200), timeout: "100ms", healthyThreshold: 1, unhealthyThreshold: 100 }, { kind: "tcp", intervalMs: 200, timeoutMs: 100, healthyThreshold: 1, unhealthyThreshold: 100 }],
+    // A short interval shortens the default timeout with it.
+    [{ protocol: HealthCheckProtocol.TCP, interval: "1s" }, { kind: "tcp", intervalMs: 1_000, timeoutMs: 500, healthyThreshold: 2, unhealthyThreshold: 3 }],
+    [{ protocol: HealthCheckProtocol.TCP, interval: "99ms" }, undefined],
+    [{ protocol: HealthCheckProtocol.TCP, interval: "1s", timeout: "1s" }, undefined],
+    [{ protocol: HealthCheckProtocol.TCP, timeout: "0" }, undefined],
+    [{ protocol: HealthCheckProtocol.TCP, timeout: "500us" }, undefined],
+    [{ protocol: HealthCheckProtocol.TCP, healthyThreshold: 0 }, undefined],
+    [{ protocol: HealthCheckProtocol.TCP, unhealthyThreshold: 101 }, undefined],
+    [{ protocol: HealthCheckProtocol.TCP, unhealthyThreshold: 1.5 }, undefined],
+  ];
+  for (const [options, expected] of cases) {
+    test(`${JSON.stringify(options)} -> ${expected === undefined ? "refused" : "accepted"}`, () => {
+      const constructs = constructsVerdict((chart) => {
+        const gateway = new PassthroughGateway(chart, "gw", { listeners: [{ name: "tls", port: 443 }] });
+        new PassthroughRoute(chart, "r", { gateway, hostnames: ["app.example.com"], backends: [Backend.fromServiceName("app", { port: 443 })], healthCheck: options });
+      }, "TLSRoute");
+      const read = settingsFromAnnotations(constructs.object.metadata.annotations ?? {});
+      expect({ constructs: constructs.accepted, proxy: read.problems.length === 0 }).toEqual({ constructs: expected !== undefined, proxy: expected !== undefined });
+      if (expected !== undefined) expect(read.settings.healthCheck).toEqual(expected);
+      // Refused here, the proxy still checks, with its fallback for the bad knob.
+      else expect(read.settings.healthCheck?.kind).toBe(options.protocol);
+    });
+  }
 });
 
 describe("hostnames: route spec.hostnames and listener hostname", () => {

@@ -6,6 +6,7 @@
 // into and guards its writes with.
 import {
   FALLBACK_ANNOTATION,
+  HEALTH_CHECK_ANNOTATIONS,
   IDLE_TIMEOUT_ANNOTATION,
   PROXY_PROTOCOL_ANNOTATION,
   TCP_KEEPALIVE_ANNOTATION,
@@ -26,7 +27,7 @@ export interface CachedObject {
 const STATUS_KINDS: ReadonlySet<string> = new Set(["GatewayClass", "Gateway", "TLSRoute"]);
 
 /** The only annotations translate() reads (per-route settings); the rest are dropped as objects arrive. */
-const READ_ANNOTATIONS = [FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION, PROXY_PROTOCOL_ANNOTATION] as const;
+const READ_ANNOTATIONS = [FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, TCP_KEEPALIVE_ANNOTATION, PROXY_PROTOCOL_ANNOTATION, ...HEALTH_CHECK_ANNOTATIONS] as const;
 
 /**
  * translate() reads namespace, name, generation and creationTimestamp of every object,

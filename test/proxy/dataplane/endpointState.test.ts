@@ -40,12 +40,42 @@ describe("endpoint choice", () => {
 
 describe("health merged over data-plane workers", () => {
   test("an endpoint is ejected if any worker ejected it; open connections add up; backends keep their order", () => {
-    const a = [{ backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, active: 2 }, { address: "10.0.0.2:443", healthy: true, active: 0 }] }, { backend: "Service d/b:443", invalidReason: "BackendNotFound", endpoints: [] }];
-    const b = [{ backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, active: 3 }, { address: "10.0.0.2:443", healthy: false, active: 0 }] }];
+    const a = [{ backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, check: "off" as const, active: 2 }, { address: "10.0.0.2:443", healthy: true, check: "passing" as const, active: 0 }] }, { backend: "Service d/b:443", invalidReason: "BackendNotFound", endpoints: [] }];
+    const b = [{ backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, check: "off" as const, active: 3 }, { address: "10.0.0.2:443", healthy: false, check: "failing" as const, active: 0 }] }];
     expect(mergeBackendHealth([a, b])).toEqual([
-      { backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, active: 5 }, { address: "10.0.0.2:443", healthy: false, active: 0 }] },
+      { backend: "Service d/a:443", endpoints: [{ address: "10.0.0.1:443", healthy: true, check: "off", active: 5 }, { address: "10.0.0.2:443", healthy: false, check: "failing", active: 0 }] },
       { backend: "Service d/b:443", invalidReason: "BackendNotFound", endpoints: [] },
     ]);
     expect(mergeBackendHealth([])).toEqual([]);
+  });
+});
+
+describe("active health (a set the checker hands over)", () => {
+  test("endpoints failing their checks are passed over while another is usable", () => {
+    const state = new EndpointState();
+    state.setActivelyUnhealthy(new Set([endpointKey(a)]));
+    for (let i = 0; i < 6; i++) expect(state.pick([a, b], new Set(), 0)).toEqual(b);
+    expect(state.hasHealthy([a], 0)).toBe(false);
+    expect(state.activelyHealthy(endpointKey(a))).toBe(false);
+    // Passive health is its own: a failing check is no ejection.
+    expect(state.healthy(endpointKey(a), 0)).toBe(true);
+    expect(state.overrides).toBe(0);
+  });
+
+  test("when every endpoint fails its checks one is still picked, and counted", () => {
+    const state = new EndpointState();
+    state.setActivelyUnhealthy(new Set([endpointKey(a), endpointKey(b)]));
+    expect([a, b]).toContainEqual(state.pick([a, b], new Set(), 0)!);
+    expect(state.overrides).toBe(1);
+  });
+
+  test("passive ejection works on top: a passing endpoint that refused is passed over too", () => {
+    const state = new EndpointState(1_000);
+    state.setActivelyUnhealthy(new Set([endpointKey(a)]));
+    state.failed(endpointKey(b), 0);
+    expect(state.pick([a, b, c], new Set(), 10)).toEqual(c);
+    // A new set replaces the old one: a is back.
+    state.setActivelyUnhealthy(new Set());
+    expect(state.hasHealthy([a], 10)).toBe(true);
   });
 });

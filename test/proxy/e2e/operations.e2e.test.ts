@@ -13,6 +13,7 @@ import { freePort } from "../../helpers/ports.ts";
 import { startScenario, type Scenario } from "../../helpers/scenario.ts";
 import { openTls, type TlsSession } from "../../helpers/tlsClient.ts";
 import { clientHello } from "../dataplane/clienthello/clientHelloBuilder.ts";
+import { until } from "../../helpers/until.ts";
 
 const HOST = "alpha.example.com";
 const TOKEN = "s3cret-admin-token";
@@ -88,16 +89,6 @@ function rawStatus(port: number, head: string, body: Buffer): Promise<number> {
     });
     socket.once("error", (error) => (text === "" ? reject(error) : undefined));
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
 }
 
 describe("operations", () => {

@@ -428,9 +428,15 @@ ports: [{name: pg, port: 15432}]
 endpoints: [{addresses: [${JSON.stringify(address)}], conditions: {ready: true}}]
 `;
 
-  test("a dual-stack Service dials both families' slices; an FQDN slice is ignored", () => {
+  test("a dual-stack Service (one slice per family for the same pods) dials its IPv4 slice: one endpoint per pod; an FQDN slice is ignored", () => {
     const plan = planOf(GATEWAY + slice("db-v6", "IPv6", "fd00::7") + slice("db-fqdn", "FQDN", "db.internal.example") + route("db", ["db.example.com"]));
-    expect(portLines(plan)).toEqual(["0.0.0.0:443 db.example.com -> apps/db [Service apps/db:5432(1)=10.0.0.1:15432,10.0.0.2:15432,fd00::7:15432]"]);
+    expect(portLines(plan)).toEqual(["0.0.0.0:443 db.example.com -> apps/db [Service apps/db:5432(1)=10.0.0.1:15432,10.0.0.2:15432]"]);
+  });
+
+  test("an IPv6-only Service dials its IPv6 slice", () => {
+    const v6only = GATEWAY.replace("addressType: IPv4", "addressType: FQDN");
+    const plan = planOf(v6only + slice("db-v6", "IPv6", "fd00::7") + route("db", ["db.example.com"]));
+    expect(portLines(plan)).toEqual(["0.0.0.0:443 db.example.com -> apps/db [Service apps/db:5432(1)=fd00::7:15432]"]);
   });
 
   test("a Service with only FQDN slices has no endpoints (its references still resolve)", () => {
@@ -565,6 +571,46 @@ describe("translate: courier.dev annotations", () => {
         'TLSRoute apps/r: courier.dev/proxy-protocol: "V2" is not "v2"; no PROXY protocol header is sent',
       ],
     ],
+    [
+      "health checks with defaults",
+      '"courier.dev/health-check": "tls"',
+      { fallback: false, healthCheck: { kind: "tls", intervalMs: 5_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 } },
+      [],
+    ],
+    [
+      "health checks tuned",
+      '"courier.dev/health-check": "tcp", "courier.dev/health-check-interval": "200ms", "courier.dev/health-check-timeout": "100ms", "courier.dev/health-check-healthy-threshold": "1", "courier.dev/health-check-unhealthy-threshold": "100"',
+      { fallback: false, healthCheck: { kind: "tcp", intervalMs: 200, timeoutMs: 100, healthyThreshold: 1, unhealthyThreshold: 100 } },
+      [],
+    ],
+    [
+      "bad health-check values fall back one by one, with warnings; the route stays",
+      '"courier.dev/health-check": "tls", "courier.dev/health-check-interval": "1s", "courier.dev/health-check-timeout": "1s", "courier.dev/health-check-healthy-threshold": "0", "courier.dev/health-check-unhealthy-threshold": "2.5"',
+      { fallback: false, healthCheck: { kind: "tls", intervalMs: 1_000, timeoutMs: 500, healthyThreshold: 2, unhealthyThreshold: 3 } },
+      [
+        'TLSRoute apps/r: courier.dev/health-check-timeout: "1s" is not shorter than the interval (1s); using 500ms',
+        'TLSRoute apps/r: courier.dev/health-check-healthy-threshold: "0" is not a whole number in 1..100; using 2',
+        'TLSRoute apps/r: courier.dev/health-check-unhealthy-threshold: "2.5" is not a whole number in 1..100; using 3',
+      ],
+    ],
+    [
+      "an unknown check kind: no checks, with a warning",
+      '"courier.dev/health-check": "http", "courier.dev/health-check-interval": "10ms"',
+      { fallback: false },
+      ['TLSRoute apps/r: courier.dev/health-check: "http" is not "tcp" or "tls"; using no health checks'],
+    ],
+    [
+      "tuning without a kind",
+      '"courier.dev/health-check-interval": "1s"',
+      { fallback: false },
+      ["TLSRoute apps/r: courier.dev/health-check-interval: set without courier.dev/health-check; using no health checks"],
+    ],
+    [
+      "an interval under 100ms",
+      '"courier.dev/health-check": "tcp", "courier.dev/health-check-interval": "10ms"',
+      { fallback: false, healthCheck: { kind: "tcp", intervalMs: 5_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 } },
+      ['TLSRoute apps/r: courier.dev/health-check-interval: "10ms" is shorter than 100ms; using 5s'],
+    ],
   ];
   for (const [name, annotations, settings, warnings] of cases) {
     test(name, () => {
@@ -573,10 +619,8 @@ describe("translate: courier.dev annotations", () => {
       expect(plan.warnings).toEqual(warnings);
       const accepted = plan.routes[0]!.parents[0]!.conditions[0]!;
       expect(`${accepted.status}/${accepted.reason}`).toBe("True/Accepted");
-      if (warnings.length > 0) {
-        expect(accepted.message).toContain("ignored annotation courier.dev/fallback");
-        expect(accepted.message).toContain('ignored annotation courier.dev/proxy-protocol: "V2" is not "v2"');
-      }
+      // Every warning is in the message kubectl describe shows.
+      for (const warning of warnings) expect(accepted.message).toContain(`ignored annotation ${warning.slice("TLSRoute apps/r: ".length)}`);
     });
   }
 });
