@@ -4,7 +4,8 @@
 import { writeFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 
-export type Core = 0 | 1;
+/** The proxy core, the load core, or both (a proxy with two worker threads). */
+export type Core = 0 | 1 | "0,1";
 
 export interface Started {
   readonly name: string;

@@ -8,12 +8,12 @@ import { writeCourierScenario, type RouteEntry } from "./courierScenario.ts";
 import { haproxyConfig } from "./haproxyConfig.ts";
 import { nginxConfig } from "./nginxConfig.ts";
 import { childrenOf, waitForPort } from "./procStat.ts";
-import type { Processes, Started } from "./processes.ts";
+import type { Core, Processes, Started } from "./processes.ts";
 import { BACKEND_KINDS, sniFor, type BackendKind, type BackendPorts } from "./routes.ts";
 
-export type TargetId = "direct" | "haproxy" | "haproxy-tuned" | "nginx" | "nginx-tuned" | "courier" | "bun-floor";
+export type TargetId = "direct" | "haproxy" | "haproxy-tuned" | "nginx" | "nginx-tuned" | "courier" | "courier-2w" | "bun-floor";
 
-export const TARGET_IDS: readonly TargetId[] = ["direct", "haproxy", "haproxy-tuned", "nginx", "nginx-tuned", "courier", "bun-floor"];
+export const TARGET_IDS: readonly TargetId[] = ["direct", "haproxy", "haproxy-tuned", "nginx", "nginx-tuned", "courier", "courier-2w", "bun-floor"];
 
 export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   direct: "direct",
@@ -22,6 +22,7 @@ export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   nginx: "nginx",
   "nginx-tuned": "nginx tuned",
   courier: "Courier",
+  "courier-2w": "Courier 2 workers",
   "bun-floor": "Bun floor",
 };
 
@@ -41,8 +42,8 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-async function startPinned(env: BenchEnv, id: TargetId, command: readonly string[], port: number): Promise<Started> {
-  const started = env.processes.start(id, command, { core: 0, cwd: env.root });
+async function startPinned(env: BenchEnv, id: TargetId, command: readonly string[], port: number, core: Core = 0): Promise<Started> {
+  const started = env.processes.start(id, command, { core, cwd: env.root });
   try {
     await Promise.race([
       waitForPort(port),
@@ -93,7 +94,8 @@ export async function startTarget(id: TargetId, env: BenchEnv, extraRoutes: read
       writeFileSync(config, nginxConfig(port, env.backends, id === "nginx-tuned", join(dir, "nginx.pid")));
       return proxied(env, id, await startPinned(env, id, ["nginx", "-e", "stderr", "-p", dir, "-c", config], port), port, true);
     }
-    case "courier": {
+    case "courier":
+    case "courier-2w": {
       const routes = [...BACKEND_KINDS.map((kind) => ({ name: kind, sni: sniFor(kind), port: env.backends[kind] })), ...extraRoutes];
       const files = writeCourierScenario(dir, port, routes);
       const command = [
@@ -107,8 +109,11 @@ export async function startTarget(id: TargetId, env: BenchEnv, extraRoutes: read
         // Per-connection "routed" lines are info; the bench measures forwarding, not logging.
         "--log-level", "warn",
         "--drain-timeout", "1s",
+        // Two data-plane threads may use both cores; the second is the load core, which
+        // the load generator and backends keep busy too (a 2-core machine has no third).
+        ...(id === "courier-2w" ? ["--workers", "2"] : []),
       ];
-      return proxied(env, id, await startPinned(env, id, command, port), port, false);
+      return proxied(env, id, await startPinned(env, id, command, port, id === "courier-2w" ? "0,1" : 0), port, false);
     }
   }
 }
