@@ -1,0 +1,6 @@
+// The rows, in the order the suite runs them.
+import type { RowDefinition } from "../suite.ts";
+import { fuzzRow } from "./fuzz.ts";
+import { hostileConfigsRow } from "./hostileConfigs.ts";
+
+export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow];
