@@ -2,5 +2,6 @@
 import type { RowDefinition } from "../suite.ts";
 import { fuzzRow } from "./fuzz.ts";
 import { hostileConfigsRow } from "./hostileConfigs.ts";
+import { configChurnRow } from "./configChurn.ts";
 
-export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow];
+export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow, configChurnRow];
