@@ -3,5 +3,6 @@ import type { RowDefinition } from "../suite.ts";
 import { fuzzRow } from "./fuzz.ts";
 import { hostileConfigsRow } from "./hostileConfigs.ts";
 import { configChurnRow } from "./configChurn.ts";
+import { largeManifestRow } from "./largeManifest.ts";
 
-export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow, configChurnRow];
+export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow, configChurnRow, largeManifestRow];
