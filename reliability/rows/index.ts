@@ -4,5 +4,6 @@ import { fuzzRow } from "./fuzz.ts";
 import { hostileConfigsRow } from "./hostileConfigs.ts";
 import { configChurnRow } from "./configChurn.ts";
 import { largeManifestRow } from "./largeManifest.ts";
+import { drainRow } from "./drain.ts";
 
-export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow, configChurnRow, largeManifestRow];
+export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow];
