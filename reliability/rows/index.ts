@@ -1,9 +1,10 @@
 // The rows, in the order the suite runs them.
 import type { RowDefinition } from "../suite.ts";
 import { fuzzRow } from "./fuzz.ts";
+import { slowlorisRow } from "./slowloris.ts";
 import { hostileConfigsRow } from "./hostileConfigs.ts";
 import { configChurnRow } from "./configChurn.ts";
 import { largeManifestRow } from "./largeManifest.ts";
 import { drainRow } from "./drain.ts";
 
-export const ROWS: readonly RowDefinition[] = [fuzzRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow];
+export const ROWS: readonly RowDefinition[] = [fuzzRow, slowlorisRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow];
