@@ -2,9 +2,10 @@
 import type { RowDefinition } from "../suite.ts";
 import { fuzzRow } from "./fuzz.ts";
 import { slowlorisRow } from "./slowloris.ts";
+import { floodRow } from "./flood.ts";
 import { hostileConfigsRow } from "./hostileConfigs.ts";
 import { configChurnRow } from "./configChurn.ts";
 import { largeManifestRow } from "./largeManifest.ts";
 import { drainRow } from "./drain.ts";
 
-export const ROWS: readonly RowDefinition[] = [fuzzRow, slowlorisRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow];
+export const ROWS: readonly RowDefinition[] = [fuzzRow, slowlorisRow, floodRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow];
