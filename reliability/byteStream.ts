@@ -49,8 +49,8 @@ export class ByteStream {
     socket.write(PREFIX);
   }
 
-  static async open(port: number, ca: string, seed: number, localAddress?: string): Promise<ByteStream> {
-    const session = await openTls(port, ECHO_SNI, ca, "127.0.0.1", 10_000, localAddress);
+  static async open(port: number, ca: string, seed: number, localAddress?: string, sni = ECHO_SNI): Promise<ByteStream> {
+    const session = await openTls(port, sni, ca, "127.0.0.1", 10_000, localAddress);
     await session.firstLine;
     return new ByteStream(session, seed);
   }

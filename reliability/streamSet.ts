@@ -20,6 +20,8 @@ export interface StreamSetOptions {
   readonly seed: number;
   readonly chunkBytes: number;
   readonly intervalMs: number;
+  /** The name the streams ask for (default the file-mode world's echo route). */
+  readonly sni?: string;
   /** Source addresses to spread the streams over (default: the kernel's choice). */
   readonly localAddresses?: readonly string[];
 }
@@ -34,7 +36,7 @@ export class StreamSet {
     const BATCH = 25;
     for (let i = 0; i < options.count; i += BATCH) {
       const batch = Array.from({ length: Math.min(BATCH, options.count - i) }, (_, j) =>
-        ByteStream.open(options.port, options.ca, options.seed + i + j, options.localAddresses?.[(i + j) % options.localAddresses.length]),
+        ByteStream.open(options.port, options.ca, options.seed + i + j, options.localAddresses?.[(i + j) % options.localAddresses.length], options.sni),
       );
       streams.push(...(await Promise.all(batch)));
     }

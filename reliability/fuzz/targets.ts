@@ -88,9 +88,9 @@ export const endpointsTarget: FuzzTarget = {
     try {
       document = parseYaml(decoder.decode(input), QUIET_YAML);
     } catch (error) {
-      // The loader reports YAML errors with the file's name: a clean error.
-      if (error instanceof YAMLError) return "invalid-yaml";
-      throw error;
+      // The loader reports any failure to parse with the file's name: a clean error.
+      // (The YAML library throws ReferenceError, not YAMLError, for a bad alias.)
+      return error instanceof YAMLError ? "invalid-yaml" : `invalid-yaml:${(error as Error).name}`;
     }
     return endpointsFileObjects(document).errors.length > 0 ? "errors" : "loaded";
   },

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { echoLine } from "../../test/helpers/echoLine.ts";
 import { openTls } from "../../test/helpers/tlsClient.ts";
-import type { ProbeClient, ProbeConfig, WindowReport } from "./probeProtocol.ts";
+import type { ClientTarget, ProbeClient, WindowReport } from "./probeProtocol.ts";
 import { WindowRecorder } from "./windowRecorder.ts";
 
 const INTERVAL_MS = 50;
@@ -16,7 +16,7 @@ export class ConnectLoop implements ProbeClient {
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly config: ProbeConfig) {
+  constructor(private readonly config: ClientTarget) {
     this.ca = readFileSync(config.caFile, "utf8");
   }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { echoLine } from "../../test/helpers/echoLine.ts";
 import { openTls, type TlsSession } from "../../test/helpers/tlsClient.ts";
-import type { ProbeClient, ProbeConfig, WindowReport } from "./probeProtocol.ts";
+import type { ClientTarget, ProbeClient, WindowReport } from "./probeProtocol.ts";
 import { WindowRecorder } from "./windowRecorder.ts";
 
 const PING_BYTES = 64;
@@ -23,7 +23,7 @@ export class PingPong implements ProbeClient {
   private session: TlsSession | undefined;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly config: ProbeConfig) {
+  constructor(private readonly config: ClientTarget) {
     this.ca = readFileSync(config.caFile, "utf8");
   }
 

@@ -16,6 +16,9 @@ export interface ProbeConfig {
   readonly proxyPort: number;
 }
 
+/** What a client loop needs: where to connect and what to trust. */
+export type ClientTarget = Pick<ProbeConfig, "sni" | "caFile" | "proxyPort">;
+
 export interface WindowReport {
   /** Round trips (ping-pong) or set-up times (connect) in ms, in the order measured. */
   readonly samples: readonly number[];

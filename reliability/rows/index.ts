@@ -7,5 +7,6 @@ import { hostileConfigsRow } from "./hostileConfigs.ts";
 import { configChurnRow } from "./configChurn.ts";
 import { largeManifestRow } from "./largeManifest.ts";
 import { drainRow } from "./drain.ts";
+import { clusterRow } from "./cluster.ts";
 
-export const ROWS: readonly RowDefinition[] = [fuzzRow, slowlorisRow, floodRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow];
+export const ROWS: readonly RowDefinition[] = [fuzzRow, slowlorisRow, floodRow, hostileConfigsRow, configChurnRow, largeManifestRow, drainRow, clusterRow];
