@@ -48,16 +48,6 @@ export async function startProbe(config: ProbeConfig): Promise<Probe> {
   };
 }
 
-/** Merges windows into one. */
-export function mergeWindows(windows: readonly WindowReport[]): WindowReport {
-  return {
-    samples: windows.flatMap((w) => w.samples),
-    failures: windows.reduce((n, w) => n + w.failures, 0),
-    bytesLost: windows.reduce((n, w) => n + w.bytesLost, 0),
-    errors: windows.flatMap((w) => w.errors).slice(0, 5),
-  };
-}
-
 export function windowLatency(window: WindowReport): Latency {
   return latencyOf(window.samples);
 }

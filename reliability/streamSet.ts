@@ -65,7 +65,7 @@ export class StreamSet {
   }
 }
 
-export function totalsOf(outcomes: readonly StreamOutcome[]): StreamTotals {
+function totalsOf(outcomes: readonly StreamOutcome[]): StreamTotals {
   return {
     streams: outcomes.length,
     sent: outcomes.reduce((n, o) => n + o.sent, 0),

@@ -4,9 +4,9 @@ import type { RssFigures } from "./rss.ts";
 import type { Latency } from "./stats.ts";
 
 /** The pod's memory limit in the shipped Deployment. */
-export const RSS_LIMIT_MIB = 512;
+const RSS_LIMIT_MIB = 512;
 /** Longest forwarding stall allowed while a configuration loads. */
-export const STALL_LIMIT_MS = 50;
+const STALL_LIMIT_MS = 50;
 /** Longest a reload may be held back by writes that keep coming. */
 export const RELOAD_HOLD_LIMIT_MS = 1_000;
 

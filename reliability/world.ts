@@ -37,7 +37,7 @@ function configObjects(routes: readonly RouteSpec[], extra: readonly RouteSpec[]
 }
 
 /** Objects as a multi-document YAML file, as writeScenario writes them. */
-export function objectsText(objects: readonly object[]): string {
+function objectsText(objects: readonly object[]): string {
   return objects.map((o) => stringify(o)).join("---\n");
 }
 
