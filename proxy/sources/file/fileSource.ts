@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { endpointsFileObjects } from "./endpointsFile.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Metrics } from "../../lib/metrics.ts";
-import { digestOf, readManifestDir, type FileRead, type ManifestParse } from "./manifestFiles.ts";
+import { digestOf, QUIET_YAML, readManifestDir, type FileRead, type ManifestParse } from "./manifestFiles.ts";
 import { formatObjectError, normalizeObjects, type SourcedObject } from "../normalize/normalize.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { watchFileConfig } from "./fileWatch.ts";
@@ -63,7 +63,7 @@ export async function loadManifests(manifests: ManifestParse, endpoints: string 
   if (endpoints !== undefined) {
     try {
       const text = await readLimitedText(endpoints, limits.maxFileBytes);
-      const parsed = endpointsFileObjects(parseYaml(text));
+      const parsed = endpointsFileObjects(parseYaml(text, QUIET_YAML));
       for (const e of parsed.errors) errors.push(`${endpoints}: ${e.path}: ${e.message}`);
       for (const object of parsed.objects) objects.push({ object, source: endpoints });
       files.push({ path: endpoints, objects: parsed.objects.length, digest: digestOf(text) });

@@ -35,17 +35,28 @@ export function digestOf(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/**
+ * The YAML library's warnings go to process.emitWarning, raw onto stderr with lines of
+ * the file quoted: a way around the log's escaping. Errors are reported; warnings not.
+ */
+export const QUIET_YAML = { logLevel: "error" } as const;
+
 export function parseManifestText(text: string, file: string): ManifestParse {
   const objects: SourcedObject[] = [];
   const errors: string[] = [];
-  parseAllDocuments(text).forEach((doc, index) => {
+  parseAllDocuments(text, QUIET_YAML).forEach((doc, index) => {
     const where = `${file}#${index + 1}`;
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
       errors.push(`${where}: invalid YAML: ${first.message.split("\n")[0]}`);
       return;
     }
-    objects.push({ object: doc.toJS() as unknown, source: where });
+    try {
+      objects.push({ object: doc.toJS() as unknown, source: where });
+    } catch (error) {
+      // toJS throws for an alias to an anchor defined later, or too many aliases.
+      errors.push(`${where}: invalid YAML: ${(error as Error).message.split("\n")[0]}`);
+    }
   });
   return { objects, errors };
 }
