@@ -20,6 +20,8 @@ const RESTART_FIRST_MS = 100;
 const RESTART_MAX_MS = 5_000;
 const STABLE_MS = 60_000;
 const HELP_RESTARTS = "Data-plane worker threads restarted after they stopped.";
+/** Hosts per part when a port's hosts are sent in pieces (about a millisecond of work each for the worker). */
+const HOSTS_PER_PART = 1_000;
 
 type Kind = WorkerRequest["kind"];
 type Request<K extends Kind> = Extract<WorkerRequest, { kind: K }>;
@@ -37,6 +39,8 @@ class WorkerThread {
   sent = new Map<string, PlannedPort>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** The last apply sent to this thread: applies run one after the other (their "same" references build on each other). */
+  private lastApply: Promise<unknown> = Promise.resolve();
   exited = false;
 
   constructor(settings: WorkerSettings, onExit: (thread: WorkerThread, code: number) => void, log: Logger) {
@@ -53,6 +57,13 @@ class WorkerThread {
       this.pending.clear();
       onExit(this, code);
     });
+  }
+
+  /** Runs `apply` after every apply queued before it, whatever their outcome. */
+  inTurn<T>(apply: () => Promise<T>): Promise<T> {
+    const run = this.lastApply.then(apply, apply);
+    this.lastApply = run.catch(() => undefined);
+    return run;
   }
 
   call<K extends Kind>(request: Request<K>, timeoutMs?: number): Promise<WorkerReplies[K]> {
@@ -99,6 +110,8 @@ export class DataPlaneWorkers {
   private readonly restartDelays: number[];
   private readonly generations: number[];
   private stopping = false;
+  /** Numbers each apply, so the worker keeps the parts of concurrent applies apart. */
+  private nextBuild = 0;
 
   constructor(
     readonly count: number,
@@ -139,17 +152,38 @@ export class DataPlaneWorkers {
     }, delay);
   }
 
-  /** Sends one thread the ports, copying only those that changed since its last apply. */
-  private async applyTo(thread: WorkerThread, ports: readonly PlannedPort[]): Promise<WorkerReplies["apply"]> {
+  /**
+   * Sends one thread the ports, copying only those that changed since its last apply;
+   * a changed port with many hosts goes in parts, each acknowledged before the next,
+   * so the worker's event loop serves its sockets in between.
+   */
+  private applyTo(thread: WorkerThread, ports: readonly PlannedPort[]): Promise<WorkerReplies["apply"]> {
+    return thread.inTurn(() => this.sendPorts(thread, ports));
+  }
+
+  private async sendPorts(thread: WorkerThread, ports: readonly PlannedPort[]): Promise<WorkerReplies["apply"]> {
+    const build = this.nextBuild++;
+    const previous = thread.sent;
     const sent = new Map<string, PlannedPort>();
-    const updates: PortUpdate[] = ports.map((port) => {
+    // Forgotten first: should this apply fail half-way, the next one sends everything.
+    thread.sent = sent;
+    const updates: PortUpdate[] = [];
+    for (const port of ports) {
       const key = hostPort(port.address, port.port);
       sent.set(key, port);
-      return thread.sent.get(key) === port ? { same: key } : port;
-    });
+      if (previous.get(key) === port) {
+        updates.push({ same: key });
+      } else if (port.hosts.length <= HOSTS_PER_PART) {
+        updates.push(port);
+      } else {
+        for (let start = 0; start < port.hosts.length; start += HOSTS_PER_PART) {
+          await thread.call({ kind: "hosts", build, key, hosts: port.hosts.slice(start, start + HOSTS_PER_PART) });
+        }
+        updates.push({ assembled: { address: port.address, port: port.port, listeners: port.listeners } });
+      }
+    }
     const bindPorts = [...this.resolved].filter(([key]) => sent.has(key));
-    thread.sent = sent;
-    const reply = await thread.call({ kind: "apply", ports: updates, bindPorts });
+    const reply = await thread.call({ kind: "apply", build, ports: updates, bindPorts });
     for (const [key, port] of reply.bound) if (key.endsWith(":0") && !this.resolved.has(key)) this.resolved.set(key, port);
     return reply;
   }

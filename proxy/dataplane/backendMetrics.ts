@@ -7,7 +7,7 @@
 // series; connections still open keep counting into the handle they hold.
 import { MAX_BACKEND_SERIES, METRIC, OTHER_SERIES } from "../../contract/index.ts";
 import type { Counter, Metrics } from "../lib/metrics.ts";
-import type { PlannedBackend, PlannedPort } from "../model/plan.ts";
+import type { PlannedBackend, PlannedRoute } from "../model/plan.ts";
 
 export interface BackendStats {
   readonly connections: Counter;
@@ -74,27 +74,25 @@ export class BackendMetrics {
   }
 
   /** The handles for every backend of a configuration, looked up by the connection per backend object. */
-  forPorts(ports: readonly PlannedPort[]): Map<PlannedBackend, BackendStats> {
+  forRoutes(routes: readonly PlannedRoute[]): Map<PlannedBackend, BackendStats> {
     const byBackend = new Map<PlannedBackend, BackendStats>();
     const wanted = new Set<string>();
     const refusedNow = new Set<string>();
-    for (const port of ports) {
-      for (const { route } of port.hosts) {
-        for (const backend of route.backends) {
-          // An invalid backendRef never carries a connection.
-          if (byBackend.has(backend) || backend.endpoints === undefined) continue;
-          const key = seriesKey(route.id, backend);
-          if (wanted.has(key) || wanted.size < this.cap) {
-            wanted.add(key);
-            let stats = this.series.get(key);
-            if (stats === undefined) this.series.set(key, (stats = this.create(route.id, backend.name)));
-            byBackend.set(backend, stats);
-            continue;
-          }
-          byBackend.set(backend, this.other);
-          refusedNow.add(key);
-          if (!this.refused.has(key)) this.dropped.value++;
+    for (const route of routes) {
+      for (const backend of route.backends) {
+        // An invalid backendRef never carries a connection.
+        if (byBackend.has(backend) || backend.endpoints === undefined) continue;
+        const key = seriesKey(route.id, backend);
+        if (wanted.has(key) || wanted.size < this.cap) {
+          wanted.add(key);
+          let stats = this.series.get(key);
+          if (stats === undefined) this.series.set(key, (stats = this.create(route.id, backend.name)));
+          byBackend.set(backend, stats);
+          continue;
         }
+        byBackend.set(backend, this.other);
+        refusedNow.add(key);
+        if (!this.refused.has(key)) this.dropped.value++;
       }
     }
     for (const key of [...this.series.keys()]) if (!wanted.has(key)) this.remove(key);

@@ -14,8 +14,8 @@ import { METRIC, type Limits } from "../../contract/index.ts";
 import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { PlannedPort, SocketFailure } from "../model/plan.ts";
-import { buildRouteTable } from "./routeTable.ts";
+import type { PlannedPort, PlannedRoute, SocketFailure } from "../model/plan.ts";
+import type { PreparedPort } from "./preparedPort.ts";
 
 const SWEEP_INTERVAL_MS = 250;
 const OVERRIDES_HELP = "Connections sent to an endpoint failing its health checks because no endpoint the route could use was passing them.";
@@ -68,7 +68,7 @@ export class DataPlane {
   private readonly listeners = new Map<string, OpenListener>();
   private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly backendMetrics: BackendMetrics;
-  private ports: readonly PlannedPort[] = [];
+  private ports: readonly PreparedPort[] = [];
 
   constructor(limits: Limits, log: Logger, metrics: Metrics, private readonly options: DataPlaneOptions = { accessLogRate: 0, reusePort: false }, random: () => number = Math.random) {
     const now = Date.now();
@@ -104,7 +104,12 @@ export class DataPlane {
 
   /** Every backend of the configuration with its endpoints' passive and active health now. */
   endpointHealth(): BackendHealth[] {
-    return endpointHealth(this.ports, this.ctx.endpoints, Date.now());
+    return endpointHealth(this.routes(), this.ctx.endpoints, Date.now());
+  }
+
+  /** Every route of the configuration, each once per port, in configuration order. */
+  private routes(): PlannedRoute[] {
+    return this.ports.flatMap((port) => port.routes);
   }
 
   /** The open connections, oldest first, at most `limit` of them (the admin page). */
@@ -124,19 +129,19 @@ export class DataPlane {
   }
 
   /**
-   * Makes the listeners and route tables match the plan. Returns the sockets it could
-   * not bind. `bindPorts` gives the port to bind for a planned "address:0" that
+   * Makes the listeners and route tables match the plan (its ports prepared: tables
+   * built beforehand, so this is a few assignments per port). Returns the sockets it
+   * could not bind. `bindPorts` gives the port to bind for a planned "address:0" that
    * another worker already bound (listeners stay keyed by the planned port).
    */
-  apply(ports: readonly PlannedPort[], bindPorts: ReadonlyMap<string, number> = new Map()): SocketFailure[] {
+  apply(ports: readonly PreparedPort[], bindPorts: ReadonlyMap<string, number> = new Map()): SocketFailure[] {
     const failures: SocketFailure[] = [];
     const wanted = new Set<string>();
     this.ports = ports;
-    this.ctx.backendStats = this.backendMetrics.forPorts(ports);
-    for (const planned of ports) {
+    this.ctx.backendStats = this.backendMetrics.forRoutes(this.routes());
+    for (const { planned, table } of ports) {
       const key = hostPort(planned.address, planned.port);
       wanted.add(key);
-      const table = buildRouteTable(planned.hosts);
       const existing = this.listeners.get(key);
       if (existing !== undefined) {
         existing.state.table = table;
@@ -171,6 +176,9 @@ export class DataPlane {
       data: undefined,
       socket: {
         open(client) {
+          // The coarse clock may be a sweep behind while accepts keep the loop busy; a
+          // hello deadline counted from a stale time would close the connection early.
+          ctx.clock.now = Date.now();
           state.metrics.accepted.value++;
           const source = clientAddress(client.remoteAddress);
           const refusal = state.active >= max ? "too-many-connections" : ctx.pending.admit(source);

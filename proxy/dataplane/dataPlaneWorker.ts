@@ -8,8 +8,8 @@ import { METRIC } from "../../contract/index.ts";
 import { hostPort } from "../lib/hostPort.ts";
 import { Logger } from "../lib/log.ts";
 import { Metrics, type MetricFamily } from "../lib/metrics.ts";
-import type { PlannedPort } from "../model/plan.ts";
 import { DataPlane } from "./dataPlane.ts";
+import { PortBuilder, preparePort, type PreparedPort } from "./preparedPort.ts";
 import type { PortUpdate, ReplyMessage, RequestMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "./workerProtocol.ts";
 
 const settings = workerData as WorkerSettings;
@@ -18,30 +18,46 @@ const metrics = new Metrics();
 const dataPlane = new DataPlane(settings.limits, log, metrics, { accessLogRate: settings.accessLogRate, reusePort: settings.reusePort });
 metrics.onScrape(() => metrics.set(METRIC.workerConnections, "Connections open now in each data-plane worker thread.", dataPlane.activeConnections, { worker: settings.index }));
 /** The ports as last applied, by "address:port", to resolve "same" updates. */
-let applied = new Map<string, PlannedPort>();
+let applied = new Map<string, PreparedPort>();
+/** Ports of the next apply whose hosts arrive in parts, by build and "address:port". */
+const building = new Map<string, PortBuilder>();
 
-function portsOf(updates: readonly PortUpdate[]): PlannedPort[] {
-  const next = new Map<string, PlannedPort>();
-  const ports = updates.map((update) => {
-    if (!("same" in update)) return remember(next, update);
-    const port = applied.get(update.same);
-    // The controller only says "same" for a port it sent this worker before.
-    if (port === undefined) throw new Error(`data-plane worker ${settings.index}: no earlier port ${update.same}`);
-    return remember(next, port);
+function builder(build: number, key: string): PortBuilder {
+  const id = `${build} ${key}`;
+  let found = building.get(id);
+  if (found === undefined) building.set(id, (found = new PortBuilder()));
+  return found;
+}
+
+function portsOf(build: number, updates: readonly PortUpdate[]): PreparedPort[] {
+  const next = new Map<string, PreparedPort>();
+  const ports = updates.map((update): PreparedPort => {
+    let port: PreparedPort | undefined;
+    if ("same" in update) {
+      port = applied.get(update.same);
+      // The controller only says "same" for a port it sent this worker before.
+      if (port === undefined) throw new Error(`data-plane worker ${settings.index}: no earlier port ${update.same}`);
+    } else if ("assembled" in update) {
+      const key = hostPort(update.assembled.address, update.assembled.port);
+      port = builder(build, key).finish(update.assembled);
+      building.delete(`${build} ${key}`);
+    } else {
+      port = preparePort(update);
+    }
+    next.set(hostPort(port.planned.address, port.planned.port), port);
+    return port;
   });
   applied = next;
   return ports;
 }
 
-function remember(ports: Map<string, PlannedPort>, port: PlannedPort): PlannedPort {
-  ports.set(hostPort(port.address, port.port), port);
-  return port;
-}
-
 async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof WorkerReplies]> {
   switch (request.kind) {
+    case "hosts":
+      builder(request.build, request.key).add(request.hosts);
+      return null;
     case "apply": {
-      const failures = dataPlane.apply(portsOf(request.ports), new Map(request.bindPorts));
+      const failures = dataPlane.apply(portsOf(request.build, request.ports), new Map(request.bindPorts));
       return { failures, bound: [...dataPlane.boundPorts()] } satisfies WorkerReplies["apply"];
     }
     case "unhealthy":

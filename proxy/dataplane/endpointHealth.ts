@@ -5,7 +5,7 @@
 // the admin page is rendered, never per connection.
 import { MAX_BACKEND_SERIES, METRIC } from "../../contract/index.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { PlannedPort } from "../model/plan.ts";
+import type { PlannedRoute } from "../model/plan.ts";
 import { endpointKey, type EndpointState } from "./endpointState.ts";
 
 export interface EndpointHealth {
@@ -26,34 +26,30 @@ export interface BackendHealth {
   readonly endpoints: readonly EndpointHealth[];
 }
 
-/** Each backend of the configuration once (by name), in configuration order. */
-export function endpointHealth(ports: readonly PlannedPort[], state: EndpointState, now: number): BackendHealth[] {
-  const checked = checkedEndpoints(ports);
+/** Each backend of the configuration's routes once (by name), in configuration order. */
+export function endpointHealth(routes: readonly PlannedRoute[], state: EndpointState, now: number): BackendHealth[] {
+  const checked = checkedEndpoints(routes);
   const seen = new Map<string, BackendHealth>();
-  for (const port of ports) {
-    for (const { route } of port.hosts) {
-      for (const backend of route.backends) {
-        if (seen.has(backend.name)) continue;
-        const endpoints = (backend.endpoints ?? []).map((endpoint): EndpointHealth => {
-          const address = endpointKey(endpoint);
-          const check = !checked.has(address) ? "off" : state.activelyHealthy(address) ? "passing" : "failing";
-          return { address, healthy: state.healthy(address, now), check, active: state.activeCount(address) };
-        });
-        seen.set(backend.name, { backend: backend.name, ...(backend.invalidReason === undefined ? {} : { invalidReason: backend.invalidReason }), endpoints });
-      }
+  for (const route of routes) {
+    for (const backend of route.backends) {
+      if (seen.has(backend.name)) continue;
+      const endpoints = (backend.endpoints ?? []).map((endpoint): EndpointHealth => {
+        const address = endpointKey(endpoint);
+        const check = !checked.has(address) ? "off" : state.activelyHealthy(address) ? "passing" : "failing";
+        return { address, healthy: state.healthy(address, now), check, active: state.activeCount(address) };
+      });
+      seen.set(backend.name, { backend: backend.name, ...(backend.invalidReason === undefined ? {} : { invalidReason: backend.invalidReason }), endpoints });
     }
   }
   return [...seen.values()];
 }
 
 /** Endpoints some route checks actively (any route: the checker's verdict is per endpoint). */
-function checkedEndpoints(ports: readonly PlannedPort[]): Set<string> {
+function checkedEndpoints(routes: readonly PlannedRoute[]): Set<string> {
   const keys = new Set<string>();
-  for (const port of ports) {
-    for (const { route } of port.hosts) {
-      if (route.settings.healthCheck === undefined) continue;
-      for (const backend of route.backends) for (const endpoint of backend.endpoints ?? []) keys.add(endpointKey(endpoint));
-    }
+  for (const route of routes) {
+    if (route.settings.healthCheck === undefined) continue;
+    for (const backend of route.backends) for (const endpoint of backend.endpoints ?? []) keys.add(endpointKey(endpoint));
   }
   return keys;
 }

@@ -12,23 +12,35 @@ export interface RouteTable {
   readonly any: PlannedRoute | undefined;
 }
 
-export function buildRouteTable(hosts: readonly PlannedHost[]): RouteTable {
-  const exact = new Map<string, PlannedRoute>();
-  const wildcard = new Map<string, PlannedRoute>();
-  let any: PlannedRoute | undefined;
-  // translate() has already de-conflicted hosts; on a duplicate the first one wins so
-  // that the table is deterministic even for hand-made plans.
-  for (const { hostname, route } of hosts) {
-    if (hostname === "*") {
-      any ??= route;
-    } else if (hostname.startsWith("*.")) {
-      const suffix = hostname.slice(2);
-      if (!wildcard.has(suffix)) wildcard.set(suffix, route);
-    } else if (!exact.has(hostname)) {
-      exact.set(hostname, route);
+/** A table filled part by part (a large Plan reaches a data-plane worker in pieces). */
+export class RouteTableBuilder {
+  private readonly exact = new Map<string, PlannedRoute>();
+  private readonly wildcard = new Map<string, PlannedRoute>();
+  private any: PlannedRoute | undefined;
+
+  add(hosts: readonly PlannedHost[]): this {
+    // translate() has already de-conflicted hosts; on a duplicate the first one wins so
+    // that the table is deterministic even for hand-made plans.
+    for (const { hostname, route } of hosts) {
+      if (hostname === "*") {
+        this.any ??= route;
+      } else if (hostname.startsWith("*.")) {
+        const suffix = hostname.slice(2);
+        if (!this.wildcard.has(suffix)) this.wildcard.set(suffix, route);
+      } else if (!this.exact.has(hostname)) {
+        this.exact.set(hostname, route);
+      }
     }
+    return this;
   }
-  return { exact, wildcard, any };
+
+  table(): RouteTable {
+    return { exact: this.exact, wildcard: this.wildcard, any: this.any };
+  }
+}
+
+export function buildRouteTable(hosts: readonly PlannedHost[]): RouteTable {
+  return new RouteTableBuilder().add(hosts).table();
 }
 
 /**

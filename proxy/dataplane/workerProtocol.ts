@@ -3,7 +3,8 @@
 import type { Limits } from "../../contract/index.ts";
 import type { LoggedProblem, LogFormat, LogLevel } from "../lib/log.ts";
 import type { MetricFamily } from "../lib/metrics.ts";
-import type { PlannedPort, SocketFailure } from "../model/plan.ts";
+import type { PlannedHost, PlannedPort, SocketFailure } from "../model/plan.ts";
+import type { PortShape } from "./preparedPort.ts";
 import type { LiveConnection } from "./connectionContext.ts";
 import type { BackendHealth } from "./endpointHealth.ts";
 
@@ -20,12 +21,20 @@ export interface WorkerSettings {
   readonly reusePort: boolean;
 }
 
-/** A port as the worker had it last time ("same"), or in full. Unchanged ports are not copied across. */
-export type PortUpdate = PlannedPort | { readonly same: string };
+/**
+ * A port as the worker had it last time ("same"), in full, or without its hosts
+ * ("assembled": they came before in "hosts" parts of the same build). Unchanged ports
+ * are not copied across; a port with many hosts goes in parts, so that the worker
+ * returns to its sockets between them.
+ */
+export type PortUpdate = PlannedPort | { readonly same: string } | { readonly assembled: PortShape };
 
 export type WorkerRequest =
+  /** Part of a port's hosts for the apply with the same build number. */
+  | { readonly kind: "hosts"; readonly build: number; readonly key: string; readonly hosts: readonly PlannedHost[] }
   | {
       readonly kind: "apply";
+      readonly build: number;
       readonly ports: readonly PortUpdate[];
       /** Ports planned as 0 (tests) that another worker already bound: bind these numbers instead. */
       readonly bindPorts: readonly (readonly [string, number])[];
@@ -51,6 +60,7 @@ export interface WorkerStatus {
 }
 
 export interface WorkerReplies {
+  readonly hosts: null;
   readonly apply: Applied;
   readonly unhealthy: null;
   readonly status: WorkerStatus;

@@ -3,13 +3,9 @@ import { METRIC, OTHER_SERIES } from "../../../contract/index.ts";
 import { BackendMetrics } from "../../../proxy/dataplane/backendMetrics.ts";
 import { countConnectFailure, listenerMetrics } from "../../../proxy/dataplane/connectionMetrics.ts";
 import { Metrics } from "../../../proxy/lib/metrics.ts";
-import type { PlannedPort, PlannedRoute } from "../../../proxy/model/plan.ts";
+import type { PlannedRoute } from "../../../proxy/model/plan.ts";
 
 const samples = async (metrics: Metrics): Promise<string[]> => (await metrics.render()).split("\n").filter((line) => line !== "" && !line.startsWith("#"));
-
-function port(routes: readonly PlannedRoute[]): PlannedPort {
-  return { address: "0.0.0.0", port: 443, listeners: [], hosts: routes.map((route, i) => ({ hostname: `h${i}.example.com`, route })) };
-}
 
 function route(id: string, backends: readonly string[]): PlannedRoute {
   return { id, settings: { fallback: false }, backends: backends.map((name) => ({ name, weight: 1, endpoints: [] })) };
@@ -77,7 +73,7 @@ describe("data-plane metrics", () => {
     const metrics = new Metrics();
     const backends = new BackendMetrics(metrics, 2);
     const first = [route("default/a", ["Service default/a:443"]), route("default/b", ["Service default/b:443", "Service default/c:443"])];
-    const stats = backends.forPorts([port(first)]);
+    const stats = backends.forRoutes(first);
     stats.get(first[0]!.backends[0]!)!.connections.value += 3;
     const overflow = stats.get(first[1]!.backends[1]!)!;
     overflow.connections.value++;
@@ -88,13 +84,13 @@ describe("data-plane metrics", () => {
 
     // A reload with the same routes (new objects) keeps the counts and does not count the drop again.
     const again = [route("default/a", ["Service default/a:443"]), route("default/b", ["Service default/b:443", "Service default/c:443"])];
-    const kept = backends.forPorts([port(again)]);
+    const kept = backends.forRoutes(again);
     expect(kept.get(again[0]!.backends[0]!)!.connections.value).toBe(3);
     lines = await samples(metrics);
     expect(lines).toContain(`courier_metric_series_dropped_total{metric="${METRIC.backendConnections}"} 1`);
 
     // A route that leaves the configuration loses its series.
-    backends.forPorts([port([route("default/b", ["Service default/b:443"])])]);
+    backends.forRoutes([route("default/b", ["Service default/b:443"])]);
     lines = await samples(metrics);
     expect(lines.some((line) => line.includes('route="default/a"'))).toBe(false);
     expect(lines).toContain('courier_backend_connections_total{backend="Service default/b:443",route="default/b"} 0');

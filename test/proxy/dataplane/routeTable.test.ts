@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PlannedHost, PlannedRoute } from "../../../proxy/model/plan.ts";
 import { buildRouteTable, lookupRoute } from "../../../proxy/dataplane/routeTable.ts";
+import { PortBuilder, preparePort } from "../../../proxy/dataplane/preparedPort.ts";
 
 function route(id: string): PlannedRoute {
   return { id, backends: [], settings: { fallback: false } };
@@ -50,5 +51,28 @@ describe("route table", () => {
     expect(many.exact.size).toBe(100_000);
     expect(id(many, "h99999.example.com")).toBe("h99999.example.com");
     expect(id(many, "x.wild.example.com")).toBe("*.wild.example.com");
+  });
+});
+
+describe("a port prepared from parts (a large Plan reaches a worker in pieces)", () => {
+  test("the same table and routes as prepared whole, whatever the cut", () => {
+    const routes = Array.from({ length: 7 }, (_, i) => ({ id: `r${i}`, backends: [], settings: { fallback: false } }));
+    const hosts = Array.from({ length: 2_500 }, (_, i) => ({ hostname: i % 10 === 0 ? `*.w${i}.example.com` : `h${i}.example.com`, route: routes[i % 7]! }));
+    hosts.push({ hostname: "*", route: routes[3]! }, { hostname: "h1.example.com", route: routes[6]! });
+    const shape = { address: "0.0.0.0", port: 443, listeners: [] };
+    const whole = preparePort({ ...shape, hosts });
+    for (const part of [1, 999, 1_000, 2_501]) {
+      const builder = new PortBuilder();
+      for (let start = 0; start < hosts.length; start += part) builder.add(hosts.slice(start, start + part));
+      const parts = builder.finish(shape);
+      expect(parts.planned).toEqual(whole.planned);
+      expect(parts.routes).toEqual(whole.routes);
+      expect([...parts.table.exact]).toEqual([...whole.table.exact]);
+      expect([...parts.table.wildcard]).toEqual([...whole.table.wildcard]);
+      expect(parts.table.any).toBe(routes[3]);
+      // The first of a duplicate hostname wins, in parts too.
+      expect(lookupRoute(parts.table, "h1.example.com")).toBe(routes[1]);
+    }
+    expect(whole.routes.map((r) => r.id)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5", "r6"]);
   });
 });

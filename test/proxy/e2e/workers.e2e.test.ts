@@ -116,3 +116,29 @@ describe("a data-plane thread that dies", () => {
     }
   });
 });
+
+describe("a port with more hostnames than one part", () => {
+  // 2,500 hostnames over three routes (a route may list 1,024): the port reaches each
+  // worker in three parts, then is applied whole.
+  const names = Array.from({ length: 2_500 }, (_, i) => `h${i}.bulk.example.com`);
+  const bulk = (backend: string) => [0, 1, 2].map((r) => ({ name: `bulk-${r}`, hostnames: names.slice(r * 834, (r + 1) * 834), backends: [{ name: backend, port: 443 }] }));
+
+  test("is routed whole by both threads, and again after a change", async () => {
+    const world = await startScenario({
+      backends: [{ name: "app", dnsNames: ["*.bulk.example.com"] }, { name: "other", dnsNames: ["*.bulk.example.com"] }],
+      routes: bulk("app"),
+      proxyArgs: ["--workers", "2"],
+    });
+    try {
+      const samples = ["h0", "h999", "h1000", "h1999", "h2000", "h2499"].map((h) => `${h}.bulk.example.com`);
+      // Ten connections per name: both threads answer some of them.
+      for (const sni of samples) for (let i = 0; i < 10; i++) expect(await landing(world.port, sni, world.pki.ca)).toBe("app");
+      world.rewrite(bulk("other"));
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && (await landing(world.port, samples[0]!, world.pki.ca)) !== "other") await Bun.sleep(100);
+      for (const sni of samples) for (let i = 0; i < 10; i++) expect(await landing(world.port, sni, world.pki.ca)).toBe("other");
+    } finally {
+      await world.close();
+    }
+  });
+});
