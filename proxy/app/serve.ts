@@ -22,6 +22,7 @@ import type { Snapshot } from "../model/snapshot.ts";
 import { PlanProgrammer } from "./planProgrammer.ts";
 import { planner } from "./planner.ts";
 import { describePlan } from "./planSummary.ts";
+import { planWarningLog } from "./planWarnings.ts";
 import { clusterPlanEvents, type PlanEvents } from "../status/planEvents.ts";
 import { startStatusSync, type StatusSync } from "../status/statusSync.ts";
 import { COURIER_VERSION } from "./version.ts";
@@ -62,10 +63,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     statusSync?.planned(plan);
     planEvents?.planned(plan);
   });
+  const logWarnings = planWarningLog(log);
   const apply = (plan: Plan): void => {
     void programmer.program(plan);
     healthChecker.update(plan.ports);
-    for (const warning of plan.warnings) log.warn(warning);
+    logWarnings(plan.warnings);
     current = plan;
     generation++;
     loadedAt = new Date().toISOString();

@@ -7,7 +7,9 @@
 // Checking an object costs a merge and a comparison; only objects whose status
 // differs are written, so a Plan that changed ten routes writes ten routes, however
 // many there are. Courier's own writes come back through the watch: they are
-// recognised by the resourceVersion the write returned and not queued again.
+// recognised by the resourceVersion the write returned and not queued again, unless
+// the Plan entry changed since that write: a check made meanwhile compared against
+// the watch's copy from before the write, and may have wrongly found nothing to do.
 import type { Logger } from "../lib/log.ts";
 import type { GatewayClassStatusPlan, GatewayStatusPlan, Plan, RouteStatusPlan } from "../model/plan.ts";
 import type { KubeObject, LiveGatewayObjects } from "../kubeapi/objects.ts";
@@ -78,6 +80,10 @@ function fingerprint(entry: object): string {
   return text;
 }
 
+function sameEntry(a: object | undefined, b: object | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && fingerprint(a) === fingerprint(b));
+}
+
 const queueKey = (kind: Kind, key: string): string => `${kind} ${key}`;
 
 export class StatusQueue {
@@ -93,8 +99,8 @@ export class StatusQueue {
   /** Objects waiting out a retry delay, and the delay each last waited (doubled per failure, cleared by a write). */
   private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly retryDelays = new Map<string, number>();
-  /** The resourceVersion each of Courier's own writes produced: its watch echo is not news. */
-  private readonly written = new Map<string, string>();
+  /** The resourceVersion each of Courier's own writes produced and the entry it wrote: its watch echo is not news while that entry stands. */
+  private readonly written = new Map<string, { readonly resourceVersion: string; readonly entry: object | undefined }>();
   private running = false;
   /** Bumped by start(): workers of an earlier term (leadership lost and won again) end. */
   private term = 0;
@@ -146,7 +152,8 @@ export class StatusQueue {
   liveChanged(kind: Kind, key: string): void {
     const qkey = queueKey(kind, key);
     const object = this.liveObject(kind, key);
-    if (object !== undefined && object.metadata?.resourceVersion === this.written.get(qkey)) return;
+    const own = this.written.get(qkey);
+    if (object !== undefined && own !== undefined && object.metadata?.resourceVersion === own.resourceVersion && sameEntry(own.entry, this.target(kind, key).entry)) return;
     this.written.delete(qkey);
     if (this.hasPlan) this.queue(qkey, false);
   }
@@ -288,7 +295,7 @@ export class StatusQueue {
     const result = await this.writer.patch(object, kind, status);
     switch (result.outcome) {
       case "written":
-        if (result.resourceVersion !== undefined) this.written.set(qkey, result.resourceVersion);
+        if (result.resourceVersion !== undefined) this.written.set(qkey, { resourceVersion: result.resourceVersion, entry: target.entry });
         this.retryDelays.delete(qkey);
         break;
       case "throttled":

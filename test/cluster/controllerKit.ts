@@ -33,11 +33,12 @@ export async function startClusterProxy(
   return { process: proc, offset, port: (p) => p + offset };
 }
 
-export function gatewayClassYaml(): string {
+/** Courier's GatewayClass, or another name for another --controller-name. */
+export function gatewayClassYaml(name = CLASS, controllerName = CONTROLLER): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
-metadata: {name: ${CLASS}}
-spec: {controllerName: ${CONTROLLER}}
+metadata: {name: ${name}}
+spec: {controllerName: ${controllerName}}
 `;
 }
 

@@ -22,7 +22,11 @@ function plan(routes: readonly RouteStatusPlan[]): Plan {
   return { ports: [], gatewayClasses: [], gateways: [], routes, warnings: [] };
 }
 
-/** An API server of TLSRoutes whose status is one message; writes answer after `delayMs`. */
+/**
+ * An API server of TLSRoutes whose status is one message; writes answer after
+ * `delayMs`; the watch (the live objects) shows a write `watchLagMs` after it (0: at
+ * once, its event a moment later).
+ */
 class FakeServer implements StatusWriting {
   readonly routes = new Map<string, KubeObject>();
   readonly writes: string[] = [];
@@ -33,7 +37,11 @@ class FakeServer implements StatusWriting {
   private version = 100;
   queue: StatusQueue | undefined;
 
-  constructor(names: readonly string[], private readonly delayMs = 1) {
+  constructor(
+    names: readonly string[],
+    private readonly delayMs = 1,
+    private readonly watchLagMs = 0,
+  ) {
     for (const name of names) this.routes.set(`ns/${name}`, { metadata: { namespace: "ns", name, resourceVersion: String(this.version++), generation: 1 } as KubeObject["metadata"], status: {} });
   }
 
@@ -54,9 +62,17 @@ class FakeServer implements StatusWriting {
     if (scripted === "conflict" || scripted === "throttled" || scripted === "failed") return { outcome: scripted };
     this.writes.push(object.metadata!.name!);
     const resourceVersion = String(this.version++);
-    this.routes.set(key, { ...object, metadata: { ...object.metadata, resourceVersion }, status });
-    // The watch echoes the write a moment later.
-    setTimeout(() => this.queue?.liveChanged("TLSRoute", key), 1);
+    const updated = { ...object, metadata: { ...object.metadata, resourceVersion }, status };
+    if (this.watchLagMs === 0) {
+      this.routes.set(key, updated);
+      // The watch echoes the write a moment later.
+      setTimeout(() => this.queue?.liveChanged("TLSRoute", key), 1);
+    } else {
+      setTimeout(() => {
+        this.routes.set(key, updated);
+        this.queue?.liveChanged("TLSRoute", key);
+      }, this.watchLagMs);
+    }
     return { outcome: "written", resourceVersion };
   }
 
@@ -69,8 +85,8 @@ class FakeServer implements StatusWriting {
   }
 }
 
-function setUp(names: readonly string[], delayMs = 1): { server: FakeServer; queue: StatusQueue } {
-  const server = new FakeServer(names, delayMs);
+function setUp(names: readonly string[], delayMs = 1, watchLagMs = 0): { server: FakeServer; queue: StatusQueue } {
+  const server = new FakeServer(names, delayMs, watchLagMs);
   const queue = new StatusQueue(server, server.live, new Logger("error", () => {}), new WriteLimiter(100_000));
   server.queue = queue;
   return { server, queue };
@@ -122,6 +138,27 @@ describe("status queue", () => {
     await settle(queue);
     expect(server.writes).toEqual(["r3"]);
     expect((server.routes.get("ns/r3")!.status as { message: string }).message).toBe("hello");
+    await queue.stop();
+  });
+
+  test("a Plan that changes back before the watch shows Courier's own write is written again", async () => {
+    const { server, queue } = setUp(["r0"], 1, 60);
+    const message = (): string | undefined => (server.routes.get("ns/r0")!.status as { message?: string }).message;
+    queue.setPlan(plan([route("r0", "A")]));
+    queue.start();
+    await Bun.sleep(150);
+    expect(message()).toBe("A");
+    queue.setPlan(plan([route("r0", "B")]));
+    await Bun.sleep(20);
+    expect(server.writes).toEqual(["r0", "r0"]);
+    // Checked against the watch's copy, which still says A: nothing to write yet...
+    queue.setPlan(plan([route("r0", "A")]));
+    await Bun.sleep(20);
+    expect(server.writes).toHaveLength(2);
+    // ...but the echo of B is not taken as settled: the entry changed since B was written.
+    await Bun.sleep(200);
+    expect(server.writes).toHaveLength(3);
+    expect(message()).toBe("A");
     await queue.stop();
   });
 

@@ -2,9 +2,10 @@
 // watches deliver them: objects come, change and go, and besides real spec changes
 // there are status writes, resourceVersion bumps, managedFields and annotations
 // Courier does not read. Names, hostnames and ports come from small pools, so that
-// routes conflict, share backends, cross namespaces and miss their parents.
+// routes conflict, share backends, cross namespaces and miss their parents. Namespace
+// and class names are parameters, so a world can live on a shared API server
+// (test/cluster/controllerOracle.test.ts).
 import { COURIER_CONTROLLER_NAME, FALLBACK_ANNOTATION, IDLE_TIMEOUT_ANNOTATION, MCS_API_GROUP } from "../../../contract/index.ts";
-import { seededRandom } from "../../helpers/seededRandom.ts";
 
 export type RawObject = Record<string, unknown> & {
   readonly kind: string;
@@ -12,16 +13,46 @@ export type RawObject = Record<string, unknown> & {
 };
 
 const GW = "gateway.networking.k8s.io";
-const NAMESPACES = ["ns-a", "ns-b", "ns-c"];
 const HOSTNAMES = ["a.example.com", "b.example.com", "*.example.com", "x.a.example.com", "c.other.org", "*.other.org"];
 const TIMESTAMPS = ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"];
+
+/** Everything a watch could say next: an object added or changed (undefined `after`: deleted). */
+export interface WorldEvent {
+  readonly key: string;
+  readonly before: RawObject | undefined;
+  readonly after: RawObject | undefined;
+}
+
+/** The names a world uses that must not meet other tests' on a shared API server. */
+export interface WorldNames {
+  /** Three namespaces; Gateways live in the first two. */
+  readonly namespaces: readonly [string, string, string];
+  /** Courier's GatewayClass, with `controllerName`. */
+  readonly ourClass: string;
+  readonly controllerName: string;
+  /** A GatewayClass of another controller. */
+  readonly otherClass: string;
+  /** A GatewayClass name no object has. */
+  readonly missingClass: string;
+}
+
+export const DEFAULT_WORLD_NAMES: WorldNames = {
+  namespaces: ["ns-a", "ns-b", "ns-c"],
+  ourClass: "courier",
+  controllerName: COURIER_CONTROLLER_NAME,
+  otherClass: "other",
+  missingClass: "missing",
+};
 
 export class RandomWorld {
   /** The objects as the API server has them, by informer key "kind namespace/name". */
   readonly objects = new Map<string, RawObject>();
   private version = 1;
 
-  constructor(private readonly random: () => number) {}
+  constructor(
+    private readonly random: () => number,
+    private readonly names: WorldNames = DEFAULT_WORLD_NAMES,
+  ) {}
 
   private pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.random() * items.length)]!;
@@ -49,7 +80,7 @@ export class RandomWorld {
   }
 
   private gatewayClass(name: string): RawObject {
-    return { apiVersion: `${GW}/v1`, kind: "GatewayClass", metadata: this.meta(name, undefined, 1), spec: { controllerName: name === "other" ? "example.com/other" : COURIER_CONTROLLER_NAME } };
+    return { apiVersion: `${GW}/v1`, kind: "GatewayClass", metadata: this.meta(name, undefined, 1), spec: { controllerName: name === this.names.otherClass ? "example.com/other" : this.names.controllerName } };
   }
 
   private listener(index: number): Record<string, unknown> {
@@ -66,11 +97,12 @@ export class RandomWorld {
 
   private gateway(name: string, namespace: string): RawObject {
     const listeners = Array.from({ length: 1 + Math.floor(this.random() * 2) }, (_, i) => this.listener(i));
+    const our = this.names.ourClass;
     return {
       apiVersion: `${GW}/v1`,
       kind: "Gateway",
       metadata: this.meta(name, namespace, 1 + Math.floor(this.random() * 3)),
-      spec: { gatewayClassName: this.pick(["courier", "courier", "courier", "other", "missing"]), listeners },
+      spec: { gatewayClassName: this.pick([our, our, our, this.names.otherClass, this.names.missingClass]), listeners },
     };
   }
 
@@ -79,7 +111,7 @@ export class RandomWorld {
     return {
       ...(imported ? { group: MCS_API_GROUP, kind: "ServiceImport" } : this.chance(0.05) ? { group: "example.com", kind: "Bucket" } : {}),
       name: imported ? this.pick(["imp-0", "imp-1"]) : this.pick(["svc-0", "svc-1", "svc-2", "svc-3", "svc-4"]),
-      ...(this.chance(0.3) ? { namespace: this.pick(NAMESPACES) } : {}),
+      ...(this.chance(0.3) ? { namespace: this.pick(this.names.namespaces) } : {}),
       port: this.pick([443, 443, 443, 80]),
       ...(this.chance(0.3) ? { weight: this.pick([0, 1, 5]) } : {}),
     };
@@ -88,7 +120,7 @@ export class RandomWorld {
   private route(name: string, namespace: string): RawObject {
     const parents = Array.from({ length: 1 + Math.floor(this.random() * 2) }, () => ({
       name: this.pick(["gw-0", "gw-1", "gw-2"]),
-      ...(this.chance(0.5) ? { namespace: this.pick(NAMESPACES) } : {}),
+      ...(this.chance(0.5) ? { namespace: this.pick(this.names.namespaces) } : {}),
       ...(this.chance(0.15) ? { sectionName: this.pick(["l0", "l1"]) } : {}),
       ...(this.chance(0.1) ? { port: this.pick([443, 8443]) } : {}),
     }));
@@ -131,7 +163,7 @@ export class RandomWorld {
       apiVersion: `${GW}/v1beta1`,
       kind: "ReferenceGrant",
       metadata: this.meta(name, namespace, 1),
-      spec: { from: [{ group: GW, kind: "TLSRoute", namespace: this.pick(NAMESPACES) }], to: [{ group: this.pick(["", MCS_API_GROUP]), kind: this.pick(["Service", "ServiceImport"]), ...(this.chance(0.5) ? { name: this.pick(["svc-0", "svc-1", "imp-0"]) } : {}) }] },
+      spec: { from: [{ group: GW, kind: "TLSRoute", namespace: this.pick(this.names.namespaces) }], to: [{ group: this.pick(["", MCS_API_GROUP]), kind: this.pick(["Service", "ServiceImport"]), ...(this.chance(0.5) ? { name: this.pick(["svc-0", "svc-1", "imp-0"]) } : {}) }] },
     };
   }
 
@@ -141,7 +173,7 @@ export class RandomWorld {
 
   /** A fresh spec for one object of a random kind and name. */
   private fresh(): RawObject {
-    const namespace = this.pick(NAMESPACES);
+    const namespace = this.pick(this.names.namespaces);
     switch (this.pick(["route", "route", "route", "route", "service", "slice", "slice", "slice", "gateway", "class", "grant", "namespace", "import"])) {
       case "route":
         return this.route(`route-${Math.floor(this.random() * 10)}`, namespace);
@@ -150,13 +182,13 @@ export class RandomWorld {
       case "slice":
         return this.slice(`${this.pick(["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5", "imp-0", "imp-1"])}-s${Math.floor(this.random() * 2)}`, namespace);
       case "gateway":
-        return this.gateway(this.pick(["gw-0", "gw-1", "gw-2"]), this.pick(NAMESPACES.slice(0, 2)));
+        return this.gateway(this.pick(["gw-0", "gw-1", "gw-2"]), this.pick(this.names.namespaces.slice(0, 2)));
       case "class":
-        return this.gatewayClass(this.pick(["courier", "other"]));
+        return this.gatewayClass(this.pick([this.names.ourClass, this.names.otherClass]));
       case "grant":
         return this.grant(`grant-${Math.floor(this.random() * 3)}`, namespace);
       case "namespace":
-        return this.namespace(this.pick(NAMESPACES));
+        return this.namespace(this.pick(this.names.namespaces));
       default:
         return this.serviceImport(`imp-${Math.floor(this.random() * 2)}`, namespace);
     }
@@ -166,8 +198,7 @@ export class RandomWorld {
     return `${object.kind} ${object.metadata.namespace ?? ""}/${object.metadata.name}`;
   }
 
-  /** Everything a watch could say next: an object added or changed (undefined `after`: deleted). */
-  next(): { readonly key: string; readonly before: RawObject | undefined; readonly after: RawObject | undefined } {
+  next(): WorldEvent {
     const existing = [...this.objects.values()];
     let after: RawObject;
     if (existing.length > 0 && this.chance(0.35)) {
