@@ -5,6 +5,7 @@
 // accepting on the shared ports meanwhile).
 import { Worker } from "node:worker_threads";
 import type { LiveConnection } from "../dataplane/connectionContext.ts";
+import { hostChanges } from "../dataplane/hostChanges.ts";
 import { mergeBackendHealth, type BackendHealth } from "../dataplane/endpointHealth.ts";
 import type { PortUpdate, ReplyMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "../dataplane/workerProtocol.ts";
 import { hostPort } from "../lib/hostPort.ts";
@@ -171,15 +172,21 @@ export class DataPlaneWorkers {
     for (const port of ports) {
       const key = hostPort(port.address, port.port);
       sent.set(key, port);
-      if (previous.get(key) === port) {
+      const before = previous.get(key);
+      const shape = { address: port.address, port: port.port, listeners: port.listeners };
+      // A route change at 10,000 hostnames: the worker gets the few hosts that changed.
+      const changes = before === undefined || before === port || port.hosts.length <= HOSTS_PER_PART ? undefined : hostChanges(before.hosts, port.hosts);
+      if (before === port) {
         updates.push({ same: key });
       } else if (port.hosts.length <= HOSTS_PER_PART) {
         updates.push(port);
+      } else if (changes !== undefined && changes.set.length + changes.remove.length <= HOSTS_PER_PART) {
+        updates.push({ patch: shape, ...changes });
       } else {
         for (let start = 0; start < port.hosts.length; start += HOSTS_PER_PART) {
           await thread.call({ kind: "hosts", build, key, hosts: port.hosts.slice(start, start + HOSTS_PER_PART) });
         }
-        updates.push({ assembled: { address: port.address, port: port.port, listeners: port.listeners } });
+        updates.push({ assembled: shape });
       }
     }
     const bindPorts = [...this.resolved].filter(([key]) => sent.has(key));

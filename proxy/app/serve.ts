@@ -65,23 +65,27 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const logWarnings = planWarningLog(log);
   const apply = (plan: Plan): void => {
-    void programmer.program(plan);
     healthChecker.update(plan.ports);
     logWarnings(plan.warnings);
     current = plan;
-    generation++;
-    loadedAt = new Date().toISOString();
-    metrics.inc(METRIC.configReloads, "Configurations applied to the data plane.");
-    metrics.set(METRIC.configLastReload, "Unix time of the last configuration applied.", Date.now() / 1000);
-    log.info("configuration loaded", { generation, ports: plan.ports.length, routes: plan.routes.length });
-    // The summary is one line per hostname: at 10,000 routes not worth building for nobody.
-    const lines = log.enabled("info") ? describePlan(plan) : [];
-    const text = lines.join("\n");
-    if (text !== described) {
-      described = text;
-      for (const line of lines) log.info(line);
-    }
+    const loaded = ++generation;
+    // Logged once every data-plane worker has this Plan (or a later one): a user, or a
+    // test, who reads "configuration loaded" can count on new connections following it.
+    void programmer.program(plan).then(() => {
+      loadedAt = new Date().toISOString();
+      metrics.inc(METRIC.configReloads, "Configurations applied to the data plane.");
+      metrics.set(METRIC.configLastReload, "Unix time of the last configuration applied.", Date.now() / 1000);
+      log.info("configuration loaded", { generation: loaded, ports: plan.ports.length, routes: plan.routes.length });
+      // The summary is one line per hostname: at 10,000 routes not worth building for nobody.
+      const lines = log.enabled("info") ? describePlan(plan) : [];
+      const text = lines.join("\n");
+      if (text !== described) {
+        described = text;
+        for (const line of lines) log.info(line);
+      }
+    });
   };
+
 
   // Read when scraped: whether this replica writes status, and whether it drains.
   metrics.onScrape(() => {

@@ -14,8 +14,8 @@ import { METRIC, type Limits } from "../../contract/index.ts";
 import { clientAddress, hostPort } from "../lib/hostPort.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Metrics } from "../lib/metrics.ts";
-import type { PlannedPort, PlannedRoute, SocketFailure } from "../model/plan.ts";
-import type { PreparedPort } from "./preparedPort.ts";
+import type { PlannedRoute, SocketFailure } from "../model/plan.ts";
+import type { PortShape, PreparedPort } from "./preparedPort.ts";
 
 const SWEEP_INTERVAL_MS = 250;
 const OVERRIDES_HELP = "Connections sent to an endpoint failing its health checks because no endpoint the route could use was passing them.";
@@ -139,7 +139,7 @@ export class DataPlane {
     const wanted = new Set<string>();
     this.ports = ports;
     this.ctx.backendStats = this.backendMetrics.forRoutes(this.routes());
-    for (const { planned, table } of ports) {
+    for (const { shape: planned, table } of ports) {
       const key = hostPort(planned.address, planned.port);
       wanted.add(key);
       const existing = this.listeners.get(key);
@@ -162,7 +162,7 @@ export class DataPlane {
     return failures;
   }
 
-  private listen(planned: PlannedPort, port: number, table: OpenListener["state"]["table"]): OpenListener {
+  private listen(planned: PortShape, port: number, table: OpenListener["state"]["table"]): OpenListener {
     const ctx = this.ctx;
     const name = hostPort(planned.address, planned.port);
     const state: ListenerState = { table, name, active: 0, metrics: listenerMetrics(ctx.metrics, name) };

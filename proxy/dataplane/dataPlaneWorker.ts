@@ -9,7 +9,7 @@ import { hostPort } from "../lib/hostPort.ts";
 import { Logger } from "../lib/log.ts";
 import { Metrics, type MetricFamily } from "../lib/metrics.ts";
 import { DataPlane } from "./dataPlane.ts";
-import { PortBuilder, preparePort, type PreparedPort } from "./preparedPort.ts";
+import { patchPort, PortBuilder, preparePort, type PreparedPort } from "./preparedPort.ts";
 import type { PortUpdate, ReplyMessage, RequestMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "./workerProtocol.ts";
 
 const settings = workerData as WorkerSettings;
@@ -37,6 +37,12 @@ function portsOf(build: number, updates: readonly PortUpdate[]): PreparedPort[] 
       port = applied.get(update.same);
       // The controller only says "same" for a port it sent this worker before.
       if (port === undefined) throw new Error(`data-plane worker ${settings.index}: no earlier port ${update.same}`);
+    } else if ("patch" in update) {
+      const key = hostPort(update.patch.address, update.patch.port);
+      const before = applied.get(key);
+      // The controller only patches a port it sent this worker before.
+      if (before === undefined) throw new Error(`data-plane worker ${settings.index}: no earlier port ${key} to patch`);
+      port = patchPort(before, update.patch, update);
     } else if ("assembled" in update) {
       const key = hostPort(update.assembled.address, update.assembled.port);
       port = builder(build, key).finish(update.assembled);
@@ -44,7 +50,7 @@ function portsOf(build: number, updates: readonly PortUpdate[]): PreparedPort[] 
     } else {
       port = preparePort(update);
     }
-    next.set(hostPort(port.planned.address, port.planned.port), port);
+    next.set(hostPort(port.shape.address, port.shape.port), port);
     return port;
   });
   applied = next;

@@ -3,10 +3,12 @@
 // from hosts given in parts, so that a data-plane worker receiving a large Plan
 // returns to its sockets between the parts instead of stalling on the whole.
 import type { PlannedHost, PlannedPort, PlannedRoute } from "../model/plan.ts";
-import { RouteTableBuilder, type RouteTable } from "./routeTable.ts";
+import type { HostChanges } from "./hostChanges.ts";
+import { patchTable, RouteTableBuilder, type RouteTable } from "./routeTable.ts";
 
 export interface PreparedPort {
-  readonly planned: PlannedPort;
+  /** The socket and its listeners; the hosts live on only in the table. */
+  readonly shape: PortShape;
   readonly table: RouteTable;
   /** Each route once (by object), in configuration order. */
   readonly routes: readonly PlannedRoute[];
@@ -16,21 +18,26 @@ export interface PreparedPort {
 export type PortShape = Omit<PlannedPort, "hosts">;
 
 export class PortBuilder {
-  private readonly hosts: PlannedHost[] = [];
   private readonly table = new RouteTableBuilder();
   private readonly routes = new Set<PlannedRoute>();
 
   add(hosts: readonly PlannedHost[]): void {
-    for (const host of hosts) {
-      this.hosts.push(host);
-      this.routes.add(host.route);
-    }
+    for (const host of hosts) this.routes.add(host.route);
     this.table.add(hosts);
   }
 
   finish(shape: PortShape): PreparedPort {
-    return { planned: { ...shape, hosts: this.hosts }, table: this.table.table(), routes: [...this.routes] };
+    return { shape, table: this.table.table(), routes: [...this.routes] };
   }
+}
+
+/** A port prepared from the one before it and what changed (hostChanges.ts); the one before is left as it was. */
+export function patchPort(previous: PreparedPort, shape: PortShape, changes: HostChanges): PreparedPort {
+  const table = patchTable(previous.table, changes);
+  const routes = new Set<PlannedRoute>(table.exact.values());
+  for (const route of table.wildcard.values()) routes.add(route);
+  if (table.any !== undefined) routes.add(table.any);
+  return { shape, table, routes: [...routes] };
 }
 
 export function preparePort(port: PlannedPort): PreparedPort {

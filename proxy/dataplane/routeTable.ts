@@ -39,6 +39,24 @@ export class RouteTableBuilder {
   }
 }
 
+/** A copy of `table` with hostnames removed, then hosts set (replacing their routes). */
+export function patchTable(table: RouteTable, changes: { readonly set: readonly PlannedHost[]; readonly remove: readonly string[] }): RouteTable {
+  const exact = new Map(table.exact);
+  const wildcard = new Map(table.wildcard);
+  let any = table.any;
+  for (const hostname of changes.remove) {
+    if (hostname === "*") any = undefined;
+    else if (hostname.startsWith("*.")) wildcard.delete(hostname.slice(2));
+    else exact.delete(hostname);
+  }
+  for (const { hostname, route } of changes.set) {
+    if (hostname === "*") any = route;
+    else if (hostname.startsWith("*.")) wildcard.set(hostname.slice(2), route);
+    else exact.set(hostname, route);
+  }
+  return { exact, wildcard, any };
+}
+
 export function buildRouteTable(hosts: readonly PlannedHost[]): RouteTable {
   return new RouteTableBuilder().add(hosts).table();
 }

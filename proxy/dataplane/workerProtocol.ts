@@ -4,6 +4,7 @@ import type { Limits } from "../../contract/index.ts";
 import type { LoggedProblem, LogFormat, LogLevel } from "../lib/log.ts";
 import type { MetricFamily } from "../lib/metrics.ts";
 import type { PlannedHost, PlannedPort, SocketFailure } from "../model/plan.ts";
+import type { HostChanges } from "./hostChanges.ts";
 import type { PortShape } from "./preparedPort.ts";
 import type { LiveConnection } from "./connectionContext.ts";
 import type { BackendHealth } from "./endpointHealth.ts";
@@ -22,12 +23,13 @@ export interface WorkerSettings {
 }
 
 /**
- * A port as the worker had it last time ("same"), in full, or without its hosts
- * ("assembled": they came before in "hosts" parts of the same build). Unchanged ports
- * are not copied across; a port with many hosts goes in parts, so that the worker
- * returns to its sockets between them.
+ * A port as the worker had it last time ("same"), in full, as the changes to its hosts
+ * since the last time ("patch"), or without its hosts ("assembled": they came before
+ * in "hosts" parts of the same build). Unchanged ports are not copied across; a port
+ * with many changed hosts goes in parts, so that the worker returns to its sockets
+ * between them.
  */
-export type PortUpdate = PlannedPort | { readonly same: string } | { readonly assembled: PortShape };
+export type PortUpdate = PlannedPort | { readonly same: string } | ({ readonly patch: PortShape } & HostChanges) | { readonly assembled: PortShape };
 
 export type WorkerRequest =
   /** Part of a port's hosts for the apply with the same build number. */

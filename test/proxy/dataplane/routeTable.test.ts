@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { PlannedHost, PlannedRoute } from "../../../proxy/model/plan.ts";
 import { buildRouteTable, lookupRoute } from "../../../proxy/dataplane/routeTable.ts";
-import { PortBuilder, preparePort } from "../../../proxy/dataplane/preparedPort.ts";
+import { patchPort, PortBuilder, preparePort } from "../../../proxy/dataplane/preparedPort.ts";
+import { hostChanges } from "../../../proxy/dataplane/hostChanges.ts";
 
 function route(id: string): PlannedRoute {
   return { id, backends: [], settings: { fallback: false } };
@@ -65,7 +66,7 @@ describe("a port prepared from parts (a large Plan reaches a worker in pieces)",
       const builder = new PortBuilder();
       for (let start = 0; start < hosts.length; start += part) builder.add(hosts.slice(start, start + part));
       const parts = builder.finish(shape);
-      expect(parts.planned).toEqual(whole.planned);
+      expect(parts.shape).toEqual(whole.shape);
       expect(parts.routes).toEqual(whole.routes);
       expect([...parts.table.exact]).toEqual([...whole.table.exact]);
       expect([...parts.table.wildcard]).toEqual([...whole.table.wildcard]);
@@ -74,5 +75,39 @@ describe("a port prepared from parts (a large Plan reaches a worker in pieces)",
       expect(lookupRoute(parts.table, "h1.example.com")).toBe(routes[1]);
     }
     expect(whole.routes.map((r) => r.id)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5", "r6"]);
+  });
+});
+
+describe("a port patched with what changed (a route change at thousands of hostnames)", () => {
+  test("the same table as one built from the new hosts; the old table is left as it was", () => {
+    const routes = Array.from({ length: 5 }, (_, i) => ({ id: `r${i}`, backends: [], settings: { fallback: false } }));
+    const before = Array.from({ length: 3_000 }, (_, i) => ({ hostname: i % 7 === 0 ? `*.w${i}.example.com` : `h${i}.example.com`, route: routes[i % 4]! }));
+    before.push({ hostname: "*", route: routes[0]! });
+    // r1 changes (a new object), h10 moves to r4, h6 and "*" go, two names come.
+    const changed = { ...routes[1]!, settings: { fallback: true } };
+    const after = before
+      .filter((h) => h.hostname !== "h6.example.com" && h.hostname !== "*")
+      .map((h) => (h.route === routes[1] ? { ...h, route: changed } : h.hostname === "h10.example.com" ? { ...h, route: routes[4]! } : h));
+    after.push({ hostname: "new.example.com", route: routes[2]! }, { hostname: "*.new.example.com", route: changed });
+    const changes = hostChanges(before, after);
+    expect([...changes.remove].sort()).toEqual(["*", "h6.example.com"]);
+    expect(changes.set.length).toBe(after.filter((h) => h.route === changed).length + 2);
+    const shape = { address: "0.0.0.0", port: 443, listeners: [] };
+    const old = preparePort({ ...shape, hosts: before });
+    const oldExact = [...old.table.exact];
+    const patched = patchPort(old, shape, changes);
+    const built = preparePort({ ...shape, hosts: after });
+    expect(new Map(patched.table.exact)).toEqual(new Map(built.table.exact));
+    expect(new Map(patched.table.wildcard)).toEqual(new Map(built.table.wildcard));
+    expect(patched.table.any).toBeUndefined();
+    expect(new Set(patched.routes)).toEqual(new Set(built.routes));
+    expect([...old.table.exact]).toEqual(oldExact);
+    expect(old.table.any).toBe(routes[0]);
+  });
+
+  test("nothing changed: nothing to send", () => {
+    const route = { id: "r", backends: [], settings: { fallback: false } };
+    const hosts = [{ hostname: "a.example.com", route }];
+    expect(hostChanges(hosts, [...hosts])).toEqual({ set: [], remove: [] });
   });
 });
