@@ -71,6 +71,8 @@ func run() error {
 	flag.Var(&ociArchives, "oci-image", "REPOSITORY=ARCHIVE: run any tag of image REPOSITORY under runc from the OCI image-layout tar ARCHIVE (repeatable)")
 	serviceProxy := flag.Bool("service-proxy", false, "serve ClusterIP, NodePort and LoadBalancer Services and assign LoadBalancer addresses")
 	lbRange := flag.String("lb-range", "", "FIRST-LAST IPv4 pool for LoadBalancer Services (default: .200-.254 of the pod /24)")
+	serviceProxyTries := flag.Int("service-proxy-tries", 3, "endpoints a Service connection tries when one refuses (1: a refusal reaches the client, as with kube-proxy's iptables mode)")
+	serviceProxyLag := flag.Duration("service-proxy-lag", 0, "act on Service and EndpointSlice changes this much later (the propagation delay of a real cluster's kube-proxies and load balancers)")
 	serviceCIDR := flag.String("service-cidr", "10.96.0.0/16", "the API server's --service-cluster-ip-range (made unreachable off-host while the proxy runs)")
 	ownerPID := flag.Int("owner-pid", 0, "stop (and clean up) when this process is gone")
 	flag.Parse()
@@ -149,7 +151,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		proxy, err := newServiceProxy(client, network, pool, *serviceCIDR, cfg.Host)
+		proxy, err := newServiceProxy(client, network, pool, *serviceCIDR, cfg.Host, *serviceProxyTries, *serviceProxyLag)
 		if err != nil {
 			return err
 		}

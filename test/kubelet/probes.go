@@ -44,7 +44,7 @@ func (rt *podRuntime) probe(cp *containerProcess, cmd *exec.Cmd, container *core
 	restart := func(why string) {
 		rt.mu.Lock()
 		oci := cp.oci
-		ok := cp.cmd == cmd
+		ok := cp.cmd == cmd && !rt.terminating // a terminating pod is being stopped already
 		rt.mu.Unlock()
 		if ok {
 			logf("pod %s container %s: %s: restarting it", rt.key, cp.name, why)
