@@ -79,18 +79,15 @@ func run() error {
 	if *stateDir == "" {
 		return fmt.Errorf("--state-dir is required")
 	}
-	root, err := filepath.Abs(*stateDir)
+	root, err := realDir(*stateDir)
 	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(root, 0o700); err != nil {
 		return err
 	}
 	cacheDir := *imageCache
 	if cacheDir == "" {
 		cacheDir = filepath.Join(root, "images")
 	}
-	if cacheDir, err = filepath.Abs(cacheDir); err != nil {
+	if cacheDir, err = realDir(cacheDir); err != nil {
 		return err
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -202,4 +199,18 @@ func ownerGone(pid int) <-chan struct{} {
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// realDir creates dir and returns its absolute path without symlinks: runc
+// refuses a container root whose path goes through one (a checkout's .cache
+// may be a link to a shared cache).
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }
