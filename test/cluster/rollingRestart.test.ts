@@ -97,6 +97,8 @@ async function greet(): Promise<string> {
 
 interface RollOutcome {
   readonly watch: RollWatch;
+  /** What explains failures: the pods' history and the kubelet's probe, restart and hook lines during the roll. */
+  readonly diagnosis: string;
   readonly attempts: number;
   readonly failures: readonly { at: number; error: string }[];
   readonly streams: readonly EchoStream[];
@@ -114,6 +116,7 @@ async function roll(change: () => Promise<unknown>, streamCount: number): Promis
   let done = false;
   const load = steadyConnections(greet, { everyMs: CONNECT_EVERY_MS, maxMs: 120_000, stop: () => done });
   const started = Date.now();
+  const logFrom = courier!.node.logs().length;
   try {
     await change();
     await kubectl(["-n", proxy.namespace, "rollout", "status", `deployment/${proxy.name}`, "--timeout=100s"]);
@@ -127,7 +130,9 @@ async function roll(change: () => Promise<unknown>, streamCount: number): Promis
   }
   const result = await load;
   console.log(`rolling restart: roll done in ${seconds(Date.now() - started)}; ${result.attempts} connections, ${result.failures.length} failed; pods ${watch.describe()}`);
-  return { watch, attempts: result.attempts, failures: result.failures, streams };
+  const kubeletLines = courier!.node.logs().slice(logFrom).split("\n").filter((l) => /probe|restart|exited|preStop|stopped/.test(l));
+  const diagnosis = `first failures ${JSON.stringify(result.failures.slice(0, 3))}; pods ${watch.describe()}; kubelet:\n${kubeletLines.join("\n")}`;
+  return { watch, diagnosis, attempts: result.attempts, failures: result.failures, streams };
 }
 
 beforeAll(async () => {
@@ -164,7 +169,8 @@ describe.if(enabled)("a rolling restart of two Courier replicas", () => {
   test(`with the construct's preStop (${PRE_STOP_S} s): no new connection fails; open streams stay intact until the drain closes them`, async () => {
     const outcome = await roll(() => kubectl(["-n", proxy.namespace, "rollout", "restart", `deployment/${proxy.name}`]), 4);
     expect(outcome.attempts).toBeGreaterThan(500);
-    expect(outcome.failures, JSON.stringify(outcome.failures.slice(0, 5))).toEqual([]);
+    // A pod restarted by its liveness probe during the roll (a node too loaded to start Courier in time) shows in the diagnosis.
+    expect(outcome.failures, outcome.diagnosis).toEqual([]);
     // Every old pod waited out the preStop before SIGTERM: it was deleted first, and
     // streams still open then were closed by the drain, not by the deletion.
     const firstDeletion = outcome.watch.firstDeletionSeenAt();
@@ -183,12 +189,12 @@ describe.if(enabled)("a rolling restart of two Courier replicas", () => {
   test("with preStopDelay 0 the same roll refuses new connections (SIGTERM closes the listeners before endpoints drop the pod)", async () => {
     // Replacing pods that still have the preStop: again nothing fails.
     const toNoPreStop = await roll(() => courier!.server.cluster.apply(proxyYaml(0).yaml), 0);
-    expect(toNoPreStop.failures, JSON.stringify(toNoPreStop.failures.slice(0, 5))).toEqual([]);
+    expect(toNoPreStop.failures, toNoPreStop.diagnosis).toEqual([]);
     const template = JSON.parse(await kubectl(["get", "deployment", proxy.name, "-n", proxy.namespace, "-o", "jsonpath={.spec.template.spec.containers[0]}"])) as { lifecycle?: unknown };
     expect(template.lifecycle).toBeUndefined();
     // Replacing pods without it: each old pod refuses until the lagging endpoints drop it.
     const outcome = await roll(() => kubectl(["-n", proxy.namespace, "rollout", "restart", `deployment/${proxy.name}`]), 0);
     console.log(`rolling restart without preStop: failures ${JSON.stringify(outcome.failures.slice(0, 3))}`);
-    expect(outcome.failures.length).toBeGreaterThanOrEqual(5);
+    expect(outcome.failures.length, outcome.diagnosis).toBeGreaterThanOrEqual(5);
   }, 240_000);
 });

@@ -7,6 +7,7 @@ interface Seen {
   readyAt?: number;
   deletionSeenAt?: number;
   goneAt?: number;
+  restarts: number;
 }
 
 export interface RollWatch {
@@ -20,7 +21,7 @@ export interface RollWatch {
 
 export function rollWatch(list: () => Promise<PodJson[]>, old: readonly string[], everyMs = 200): RollWatch {
   const started = Date.now();
-  const pods = new Map<string, Seen>(old.map((name) => [name, { firstSeen: started }]));
+  const pods = new Map<string, Seen>(old.map((name) => [name, { firstSeen: started, restarts: 0 }]));
   let stopped = false;
   const poll = async (): Promise<void> => {
     while (!stopped) {
@@ -28,10 +29,11 @@ export function rollWatch(list: () => Promise<PodJson[]>, old: readonly string[]
       try {
         const listed = await list();
         for (const pod of listed) {
-          const seen = pods.get(pod.metadata.name) ?? { firstSeen: now };
+          const seen = pods.get(pod.metadata.name) ?? { firstSeen: now, restarts: 0 };
           pods.set(pod.metadata.name, seen);
           if (seen.readyAt === undefined && (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")) seen.readyAt = now;
           if (seen.deletionSeenAt === undefined && pod.metadata.deletionTimestamp !== undefined) seen.deletionSeenAt = now;
+          seen.restarts = Math.max(seen.restarts, ...(pod.status.containerStatuses ?? []).map((c) => c.restartCount));
         }
         const names = new Set(listed.map((p) => p.metadata.name));
         for (const [name, seen] of pods) if (!names.has(name) && seen.goneAt === undefined) seen.goneAt = now;
@@ -59,7 +61,7 @@ export function rollWatch(list: () => Promise<PodJson[]>, old: readonly string[]
     },
     describe() {
       return [...pods]
-        .map(([name, s]) => (old.includes(name) ? `${name} (old) deleted ${at(s.deletionSeenAt)} gone ${at(s.goneAt)}` : `${name} (new) ready ${at(s.readyAt)}`))
+        .map(([name, s]) => (old.includes(name) ? `${name} (old) deleted ${at(s.deletionSeenAt)} gone ${at(s.goneAt)}` : `${name} (new) ready ${at(s.readyAt)}`) + (s.restarts > 0 ? ` restarted ${s.restarts}x` : ""))
         .join("; ");
     },
     stop() {

@@ -87,10 +87,7 @@ func (rt *podRuntime) end(pod *corev1.Pod, grace time.Duration) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if in.container != nil && in.container.Lifecycle != nil && in.container.Lifecycle.PreStop != nil {
-				rt.preStop(in.container, in.container.Lifecycle.PreStop, deadline)
-			}
-			stopContainer(in.cmd, in.oci, max(time.Until(deadline), minimumGraceAfterPreStop))
+			rt.killContainer(in.cmd, in.oci, in.container, deadline)
 		}()
 	}
 	wg.Wait()
@@ -104,6 +101,18 @@ func (rt *podRuntime) end(pod *corev1.Pod, grace time.Duration) {
 	_ = os.RemoveAll(rt.dir)
 	close(rt.gone)
 	logf("pod %s stopped and removed", rt.key)
+}
+
+// killContainer stops one instance as a kubelet does, on deletion as after a
+// failed liveness probe: its preStop hook (when container has one), then
+// SIGTERM, SIGKILL at deadline (at least 2 s after the hook).
+func (rt *podRuntime) killContainer(cmd *exec.Cmd, oci *ociInstance, container *corev1.Container, deadline time.Time) {
+	if container != nil && container.Lifecycle != nil && container.Lifecycle.PreStop != nil {
+		rt.preStop(container, container.Lifecycle.PreStop, deadline)
+		stopContainer(cmd, oci, max(time.Until(deadline), minimumGraceAfterPreStop))
+		return
+	}
+	stopContainer(cmd, oci, time.Until(deadline))
 }
 
 // specOf is the pod's container of that name (nil without a pod).
