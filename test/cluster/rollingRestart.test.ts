@@ -21,6 +21,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Chart, Duration } from "cdk8s";
 import { stringify } from "yaml";
+import { METRIC } from "../../contract/index.ts";
 import { createPki, type Pki } from "../../demo/pki.ts";
 import { CourierProxy } from "../../src/courierProxy.ts";
 import { synth } from "../constructs/helpers.ts";
@@ -32,6 +33,7 @@ import {
   kubectlOk,
   manifests,
   only,
+  type PodJson,
   podsOf,
   podTestsEnabled,
   seconds,
@@ -81,8 +83,15 @@ const proxy = proxyYaml(PRE_STOP_S);
 
 const kubectl = (args: readonly string[]): Promise<string> => kubectlOk(courier!.server, args);
 
-async function readyProxyPods(): Promise<string[]> {
-  return (await podsOf(courier!.server, proxy.namespace, proxy.selector)).filter((p) => isReady(p) && p.metadata.deletionTimestamp === undefined).map((p) => p.metadata.name);
+async function readyProxyPods(): Promise<PodJson[]> {
+  return (await podsOf(courier!.server, proxy.namespace, proxy.selector)).filter((p) => isReady(p) && p.metadata.deletionTimestamp === undefined);
+}
+
+/** A metric of the pod's own, summed over its labels (its probe port's /metrics). */
+async function podMetric(pod: PodJson, name: string): Promise<number> {
+  const text = await (await fetch(`http://${pod.status.podIP}:9091/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const lines = text.split("\n").filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return lines.reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
 }
 
 /** Connects through the Service and reads the backend's greeting: one routed connection. */
@@ -97,6 +106,8 @@ async function greet(): Promise<string> {
 
 interface RollOutcome {
   readonly watch: RollWatch;
+  /** The pods the roll replaced and how many of the streams each held. */
+  readonly oldPods: readonly { name: string; streams: number }[];
   /** What explains failures: the pods' history and the kubelet's probe, restart and hook lines during the roll. */
   readonly diagnosis: string;
   readonly attempts: number;
@@ -109,9 +120,17 @@ interface RollOutcome {
  * streams; returns once the rollout is complete and every old pod is gone.
  */
 async function roll(change: () => Promise<unknown>, streamCount: number): Promise<RollOutcome> {
-  const old = await readyProxyPods();
-  expect(old).toHaveLength(2);
+  const oldPods = await readyProxyPods();
+  expect(oldPods).toHaveLength(2);
+  const old = oldPods.map((p) => p.metadata.name);
   const streams = await Promise.all(Array.from({ length: streamCount }, () => openEchoStream(() => openTls(443, hostname, pki.ca, lbAddress, 5_000))));
+  // Where the streams went: the Service spreads connections round robin.
+  const held = await Promise.all(oldPods.map((pod) => podMetric(pod, METRIC.connectionsActive)));
+  if (streamCount > 0) {
+    console.log(`rolling restart: ${streamCount} streams open, held by the old pods: ${old.map((name, i) => `${name} ${held[i]}`).join(", ")}`);
+    // Round robin: each old pod has streams to drain.
+    expect(held.every((n) => n >= Math.floor(streamCount / 2))).toBe(true);
+  }
   const watch = rollWatch(() => podsOf(courier!.server, proxy.namespace, proxy.selector), old);
   let done = false;
   const load = steadyConnections(greet, { everyMs: CONNECT_EVERY_MS, maxMs: 120_000, stop: () => done });
@@ -132,7 +151,8 @@ async function roll(change: () => Promise<unknown>, streamCount: number): Promis
   console.log(`rolling restart: roll done in ${seconds(Date.now() - started)}; ${result.attempts} connections, ${result.failures.length} failed; pods ${watch.describe()}`);
   const kubeletLines = courier!.node.logs().slice(logFrom).split("\n").filter((l) => /probe|restart|exited|preStop|stopped/.test(l));
   const diagnosis = `first failures ${JSON.stringify(result.failures.slice(0, 3))}; pods ${watch.describe()}; kubelet:\n${kubeletLines.join("\n")}`;
-  return { watch, diagnosis, attempts: result.attempts, failures: result.failures, streams };
+  const oldHeld = old.map((name, i) => ({ name, streams: held[i]! }));
+  return { watch, oldPods: oldHeld, diagnosis, attempts: result.attempts, failures: result.failures, streams };
 }
 
 beforeAll(async () => {
@@ -156,8 +176,18 @@ beforeAll(async () => {
     30_000,
     250,
   );
-  // Routed through both replicas before any roll (round robin over the two endpoints).
-  await eventually("connections routed through the Service", async () => ((await Promise.all([greet(), greet()])).every((l) => l.startsWith("hello from")) ? true : undefined), 60_000, 250);
+  // Routed through both replicas before any roll: the Service has both endpoints (it acts SERVICE_LAG_MS late).
+  await eventually(
+    "connections through the Service reaching both courier pods",
+    async () => {
+      await greet();
+      await greet();
+      const accepted = await Promise.all((await readyProxyPods()).map((pod) => podMetric(pod, METRIC.connectionsAccepted)));
+      return accepted.length === 2 && accepted.every((n) => n > 0) ? true : undefined;
+    },
+    60_000,
+    250,
+  );
   console.log(`rolling restart: cluster, node, two courier pods and the backend ready in ${seconds(Date.now() - started)}`);
 }, 8 * 60_000);
 
@@ -171,19 +201,26 @@ describe.if(enabled)("a rolling restart of two Courier replicas", () => {
     expect(outcome.attempts).toBeGreaterThan(500);
     // A pod restarted by its liveness probe during the roll (a node too loaded to start Courier in time) shows in the diagnosis.
     expect(outcome.failures, outcome.diagnosis).toEqual([]);
-    // Every old pod waited out the preStop before SIGTERM: it was deleted first, and
-    // streams still open then were closed by the drain, not by the deletion.
-    const firstDeletion = outcome.watch.firstDeletionSeenAt();
+    // Each old pod waited out the preStop before SIGTERM started its drain: the streams
+    // it held (round robin: half each) were closed by the drain timeout, not before.
+    const deletions = outcome.watch.deletions();
+    expect(deletions.map((d) => d.name).sort()).toEqual(outcome.oldPods.map((p) => p.name).sort());
+    const closings = outcome.streams.map((s) => s.closedAt ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+    let next = 0;
+    for (const deletion of deletions) {
+      const held = outcome.oldPods.find((p) => p.name === deletion.name)!.streams;
+      for (const closedAt of closings.slice(next, next + held)) {
+        // Deletion -> preStop -> SIGTERM (/readyz fails, the drain starts) -> drain timeout.
+        expect(closedAt - deletion.at, `${deletion.name}: ${outcome.diagnosis}`).toBeGreaterThanOrEqual(PRE_STOP_S * 1000 + DRAIN_TIMEOUT_MS);
+      }
+      next += held;
+    }
     for (const stream of outcome.streams) {
       console.log(`rolling restart: ${stream.describe()}`);
       expect(stream.intact(), stream.describe()).toBe(true);
-      if (stream.closedAt !== undefined) {
-        // Deletion -> preStop -> SIGTERM (drain starts, /readyz fails) -> drain timeout; the watch sees a deletion up to a poll late.
-        expect(stream.closedAt - firstDeletion, stream.describe()).toBeGreaterThanOrEqual(PRE_STOP_S * 1000 + DRAIN_TIMEOUT_MS - 1_000);
-      }
+      // Both old pods are gone, so the drain closed every stream.
+      expect(stream.closedAt, stream.describe()).toBeDefined();
     }
-    // At least the streams on the first old pod were closed by its drain.
-    expect(outcome.streams.some((s) => s.closedAt !== undefined)).toBe(true);
   }, 150_000);
 
   test("with preStopDelay 0 the same roll refuses new connections (SIGTERM closes the listeners before endpoints drop the pod)", async () => {

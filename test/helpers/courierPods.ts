@@ -137,7 +137,7 @@ spec:
 }
 
 export interface PodJson {
-  metadata: { name: string; deletionTimestamp?: string };
+  metadata: { name: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
   status: {
     podIP?: string;
     conditions?: { type: string; status: string }[];

@@ -6,6 +6,8 @@ interface Seen {
   readonly firstSeen: number;
   readyAt?: number;
   deletionSeenAt?: number;
+  /** When the deletion was asked for: the API's deletionTimestamp (whole seconds, truncated) less the grace period it adds. */
+  deletedAt?: number;
   goneAt?: number;
   restarts: number;
 }
@@ -13,8 +15,8 @@ interface Seen {
 export interface RollWatch {
   /** Resolves once every old pod is gone from the list. */
   allGone(timeoutMs: number): Promise<void>;
-  /** When the watch first saw an old pod with a deletionTimestamp (it polls, so up to a poll late). */
-  firstDeletionSeenAt(): number;
+  /** The old pods in the order they were deleted, with when (ms since the epoch; at most 1 s early). */
+  deletions(): { name: string; at: number }[];
   describe(): string;
   stop(): void;
 }
@@ -32,7 +34,10 @@ export function rollWatch(list: () => Promise<PodJson[]>, old: readonly string[]
           const seen = pods.get(pod.metadata.name) ?? { firstSeen: now, restarts: 0 };
           pods.set(pod.metadata.name, seen);
           if (seen.readyAt === undefined && (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")) seen.readyAt = now;
-          if (seen.deletionSeenAt === undefined && pod.metadata.deletionTimestamp !== undefined) seen.deletionSeenAt = now;
+          if (seen.deletionSeenAt === undefined && pod.metadata.deletionTimestamp !== undefined) {
+            seen.deletionSeenAt = now;
+            seen.deletedAt = Date.parse(pod.metadata.deletionTimestamp) - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+          }
           seen.restarts = Math.max(seen.restarts, ...(pod.status.containerStatuses ?? []).map((c) => c.restartCount));
         }
         const names = new Set(listed.map((p) => p.metadata.name));
@@ -54,10 +59,9 @@ export function rollWatch(list: () => Promise<PodJson[]>, old: readonly string[]
         await Bun.sleep(everyMs);
       }
     },
-    firstDeletionSeenAt() {
-      const times = old.map((name) => pods.get(name)!.deletionSeenAt).filter((t): t is number => t !== undefined);
-      if (times.length === 0) throw new Error("no old pod was seen terminating");
-      return Math.min(...times);
+    deletions() {
+      const deleted = old.map((name) => ({ name, at: pods.get(name)!.deletedAt })).filter((d): d is { name: string; at: number } => d.at !== undefined);
+      return deleted.sort((a, b) => a.at - b.at);
     },
     describe() {
       return [...pods]
