@@ -52,8 +52,8 @@ func (rt *podRuntime) terminate(pod *corev1.Pod, grace time.Duration) bool {
 }
 
 // stop ends every container at once (SIGTERM, SIGKILL after grace; no hooks)
-// and removes the Pod's namespace and files. If the Pod is terminating
-// already, it waits for that to finish.
+// and removes the Pod's namespace and files. A Pod terminating already gets
+// grace to finish, then its containers are killed.
 func (rt *podRuntime) stop(grace time.Duration) {
 	rt.mu.Lock()
 	first := !rt.terminating
@@ -61,7 +61,18 @@ func (rt *podRuntime) stop(grace time.Duration) {
 	rt.mu.Unlock()
 	if first {
 		rt.end(nil, grace)
-	} else {
+		return
+	}
+	select {
+	case <-rt.gone:
+	case <-time.After(grace):
+		rt.mu.Lock()
+		for _, cp := range rt.containers {
+			if cp.cmd != nil {
+				kill(cp.cmd, cp.oci)
+			}
+		}
+		rt.mu.Unlock()
 		<-rt.gone
 	}
 }

@@ -95,3 +95,15 @@ func TestAContainerIgnoringSigtermIsKilledTwoSecondsAfterAPreStopThatUsedTheGrac
 		t.Errorf("gone after %s, want about 1 s (grace, the hook cut) + 2 s (minimum after preStop)", took)
 	}
 }
+
+func TestStoppingTheKubeletCutsATerminationShort(t *testing.T) {
+	rt, pod, _ := terminatingPod(t, `trap '' TERM; while :; do sleep 0.05; done`, 0)
+	if rt.terminate(pod, 30*time.Second) {
+		t.Fatal("gone at once")
+	}
+	started := time.Now()
+	rt.stop(500 * time.Millisecond)
+	if took := time.Since(started); took > 3*time.Second {
+		t.Errorf("stop took %s, want the container killed after its 500 ms", took)
+	}
+}
