@@ -116,7 +116,7 @@ interface RollOutcome {
 }
 
 /**
- * Rolls the Deployment (or lets `change` do it) under steady connections and open
+ * Rolls the Deployment with `change` under steady connections and `streamCount` open
  * streams; returns once the rollout is complete and every old pod is gone.
  */
 async function roll(change: () => Promise<unknown>, streamCount: number): Promise<RollOutcome> {
