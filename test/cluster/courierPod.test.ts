@@ -15,46 +15,40 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { createPki, type Pki } from "../../demo/pki.ts";
-import { DEFAULT_COURIER_IMAGE } from "../../src/constants.ts";
-import { type BuiltImage, buildCourierImage } from "../helpers/courierImage.ts";
-import { type TestNode, startNode } from "../helpers/kubelet.ts";
+import type { BuiltImage } from "../helpers/courierImage.ts";
+import {
+  type CourierNode,
+  ECHO_BACKEND_SELECTOR,
+  echoBackendYaml,
+  isReady,
+  kubectlOk,
+  manifests,
+  NONROOT,
+  only,
+  type PodJson,
+  podsOf,
+  podTestsEnabled,
+  seconds,
+  selectorOf,
+  startCourierNode,
+} from "../helpers/courierPods.ts";
+import type { TestNode } from "../helpers/kubelet.ts";
 import { sClient } from "../helpers/opensslClient.ts";
-import { type PrivateCluster, startPrivateCluster } from "../helpers/privateCluster.ts";
+import type { PrivateCluster } from "../helpers/privateCluster.ts";
 import { eventually, ROUTE_OK, summary, waitObjectCondition, waitRouteConditions } from "./controllerKit.ts";
 
 const repo = resolve(import.meta.dir, "../..");
 const PROXY_MANIFEST = join(repo, "dist/courier-proxy.k8s.yaml");
 const SCENARIO_MANIFEST = join(repo, "dist/basic.k8s.yaml");
-const IMAGE_REPOSITORY = DEFAULT_COURIER_IMAGE.slice(0, DEFAULT_COURIER_IMAGE.lastIndexOf(":"));
-const NONROOT = 65532;
-const isRoot = process.getuid?.() === 0;
-const hasRunc = spawnSync("sh", ["-c", "command -v runc"]).status === 0;
-const enabled = isRoot && hasRunc;
-if (!enabled) console.log("courierPod.test.ts: skipped (needs root and runc: sh scripts/ensure.sh runc)");
-
-interface Manifest {
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  spec: Record<string, unknown>;
-}
-
-const manifests = (file: string): Manifest[] => parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as Manifest);
-const only = (docs: readonly Manifest[], kind: string): Manifest => {
-  const found = docs.filter((d) => d.kind === kind);
-  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
-  return found[0]!;
-};
+const enabled = podTestsEnabled("courierPod.test.ts");
 
 // What the test reads from dist/ rather than assumes (another chart may rename them).
 const proxyDocs = manifests(PROXY_MANIFEST);
 const proxyDeployment = only(proxyDocs, "Deployment");
 const proxyService = only(proxyDocs, "Service");
 const proxyNamespace = proxyDeployment.metadata.namespace!;
-const proxySelector = Object.entries((proxyDeployment.spec.selector as { matchLabels: Record<string, string> }).matchLabels)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(",");
+const proxySelector = selectorOf(proxyDeployment);
 const scenarioDocs = manifests(SCENARIO_MANIFEST);
 const gateway = only(scenarioDocs, "Gateway");
 const route = only(scenarioDocs, "TLSRoute");
@@ -62,124 +56,23 @@ const scenarioNamespace = route.metadata.namespace ?? "default";
 const hostname = (route.spec.hostnames as string[])[0]!;
 const backendRef = (route.spec.rules as { backendRefs: { name: string; port: number }[] }[])[0]!.backendRefs[0]!;
 
-/** The backend: a Bun TLS server that greets each client with its pod's name and echoes. */
-const SERVER_TS = `import { readFileSync } from "node:fs";
-import { createServer } from "node:tls";
-const name = process.env.POD_NAME ?? "backend";
-const server = createServer({ cert: readFileSync("/tls/tls.crt"), key: readFileSync("/tls/tls.key") }, (socket) => {
-  socket.on("error", () => {});
-  socket.write(\`hello from \${name}\\n\`);
-  socket.on("data", (chunk) => socket.write(chunk));
-  socket.on("end", () => socket.end());
-});
-server.listen(8443, "0.0.0.0", () => console.log("listening on :8443"));
-// PID 1 of its namespace: without a handler SIGTERM would be ignored.
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
-`;
+const backendYaml = (cert: string, key: string): string => echoBackendYaml({ namespace: scenarioNamespace, service: backendRef.name, port: backendRef.port, cert, key });
 
-const indent = (text: string, spaces: number): string =>
-  text
-    .trimEnd()
-    .split("\n")
-    .map((line) => " ".repeat(spaces) + line)
-    .join("\n");
-
-function backendYaml(cert: string, key: string): string {
-  const ns = scenarioNamespace;
-  const labels = `{app.kubernetes.io/name: secure-backend}`;
-  return `apiVersion: v1
-kind: Secret
-metadata: {name: secure-backend-tls, namespace: ${ns}}
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-${indent(cert, 4)}
-  tls.key: |
-${indent(key, 4)}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: secure-backend-server, namespace: ${ns}}
-data:
-  server.ts: |
-${indent(SERVER_TS, 4)}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: secure-backend, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: ${labels}}
-  template:
-    metadata: {labels: ${labels}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      containers:
-      - name: server
-        image: ${DEFAULT_COURIER_IMAGE}
-        command: ["/usr/local/bin/bun", "/srv/server.ts"]
-        env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
-        ports: [{name: tls, containerPort: 8443}]
-        readinessProbe: {tcpSocket: {port: tls}, periodSeconds: 1}
-        resources: {limits: {memory: 256Mi}}
-        securityContext:
-          runAsNonRoot: true
-          runAsUser: ${NONROOT}
-          runAsGroup: ${NONROOT}
-          readOnlyRootFilesystem: true
-          allowPrivilegeEscalation: false
-          capabilities: {drop: [ALL]}
-        volumeMounts:
-        - {name: server, mountPath: /srv}
-        - {name: tls, mountPath: /tls}
-      volumes:
-      - {name: server, configMap: {name: secure-backend-server}}
-      - {name: tls, secret: {secretName: secure-backend-tls}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${backendRef.name}, namespace: ${ns}}
-spec:
-  selector: ${labels}
-  ports: [{name: tls, port: ${backendRef.port}, targetPort: tls}]
-`;
-}
-
-interface PodJson {
-  metadata: { name: string };
-  status: {
-    podIP?: string;
-    conditions?: { type: string; status: string }[];
-    containerStatuses?: { containerID?: string; restartCount: number; ready: boolean }[];
-  };
-}
-
-let server: PrivateCluster | undefined;
-let node: TestNode | undefined;
+let courier: CourierNode | undefined;
+let server: PrivateCluster;
+let node: TestNode;
 let image: BuiltImage;
 let pki: Pki;
 let proxyPods: PodJson[] = [];
 let lbAddress = "";
 
-async function kubectl(args: readonly string[]): Promise<string> {
-  const result = await server!.cluster.kubectl(args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
-
-const isReady = (p: PodJson): boolean => (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-
-async function readyPods(namespace: string, selector: string): Promise<PodJson[]> {
-  const list = JSON.parse(await kubectl(["get", "pods", "-n", namespace, "-l", selector, "-o", "json"])) as { items: PodJson[] };
-  return list.items.filter(isReady);
-}
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const kubectl = (args: readonly string[]): Promise<string> => kubectlOk(server, args);
+const readyPods = async (namespace: string, selector: string): Promise<PodJson[]> => (await podsOf(server, namespace, selector)).filter(isReady);
 
 /** The container's first process as the runtime sees it: runc's state in the kubelet's runc root. */
 function containerPid(pod: PodJson): number {
   const id = pod.status.containerStatuses![0]!.containerID!.replace("runc://", "");
-  const state = spawnSync("runc", ["--root", node!.runcRoot, "state", id], { encoding: "utf8" });
+  const state = spawnSync("runc", ["--root", node.runcRoot, "state", id], { encoding: "utf8" });
   if (state.status !== 0) throw new Error(`runc state ${id}: ${state.stderr}`);
   return (JSON.parse(state.stdout) as { pid: number }).pid;
 }
@@ -187,17 +80,9 @@ function containerPid(pod: PodJson): number {
 beforeAll(async () => {
   if (!enabled) return;
   const started = Date.now();
-  image = buildCourierImage();
-  console.log(`courier pod: image ${image.summary.name} ${image.summary.manifestDigest} (${(image.summary.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed) ready in ${seconds(Date.now() - started)}`);
-  server = await startPrivateCluster("courier-pod");
-  const info = JSON.parse(readFileSync(join(server.dir, "cluster.json"), "utf8")) as { binary: string };
-  node = await startNode({
-    clusterBinary: info.binary,
-    clusterDir: server.dir,
-    kubeconfig: server.cluster.kubeconfig,
-    ociImages: { [IMAGE_REPOSITORY]: image.archive },
-    serviceProxy: true,
-  });
+  courier = await startCourierNode("courier-pod");
+  ({ server, node, image } = courier);
+  console.log(`courier pod: image ${image.summary.name} ${image.summary.manifestDigest} (${(image.summary.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed)`);
   const dir = join(server.dir, "walkthrough");
   mkdirSync(dir, { recursive: true });
   pki = createPki(join(dir, "pki"), "Walkthrough CA");
@@ -205,8 +90,7 @@ beforeAll(async () => {
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await node?.stop();
-  await server?.down();
+  await courier?.stop();
 }, 120_000);
 
 describe.if(enabled)("Courier in a pod: dist/ applied with kubectl, the seed's walkthrough through it", () => {
@@ -229,11 +113,11 @@ describe.if(enabled)("Courier in a pod: dist/ applied with kubectl, the seed's w
     console.log(`courier pod: kubectl apply -f dist/courier-proxy.k8s.yaml -> first pod Ready in ${seconds(firstReady - applied)}, all ${replicas} in ${seconds(Date.now() - applied)}`);
     for (const pod of proxyPods) {
       const status = pod.status.containerStatuses![0]!;
-      expect(status.containerID).toStartWith(`runc://ck-${node!.kubeletPid}-`);
+      expect(status.containerID).toStartWith(`runc://ck-${node.kubeletPid}-`);
       // On a restart, what the kubelet saw (probe failures, exit codes) explains it.
-      expect(status.restartCount, node!.logs().split("\n").filter((l) => /probe|restart|exit|kill/i.test(l)).slice(-20).join("\n")).toBe(0);
+      expect(status.restartCount, node.logs().split("\n").filter((l) => /probe|restart|exit|kill/i.test(l)).slice(-20).join("\n")).toBe(0);
     }
-    expect(node!.logs()).toContain(`(image ${image.summary.manifestDigest}, uid ${NONROOT})`);
+    expect(node.logs()).toContain(`(image ${image.summary.manifestDigest}, uid ${NONROOT})`);
     // What docs/walkthrough.md tells a user to run.
     expect(await kubectl(["-n", proxyNamespace, "rollout", "status", `deployment/${proxyDeployment.metadata.name}`, "--timeout=60s"])).toContain("successfully rolled out");
     const deployment = JSON.parse(await kubectl(["get", "deployment", proxyDeployment.metadata.name, "-n", proxyNamespace, "-o", "json"])) as { status: { availableReplicas?: number } };
@@ -287,9 +171,9 @@ describe.if(enabled)("Courier in a pod: dist/ applied with kubectl, the seed's w
   test("a TLS backend pod from the same image behind the route's Service", async () => {
     const applied = Date.now();
     const cert = pki.issue("secure", [hostname]);
-    await server!.cluster.apply(backendYaml(cert.cert, cert.key));
+    await server.cluster.apply(backendYaml(cert.cert, cert.key));
     const [pod] = await eventually("a Ready backend pod", async () => {
-      const ready = await readyPods(scenarioNamespace, "app.kubernetes.io/name=secure-backend");
+      const ready = await readyPods(scenarioNamespace, ECHO_BACKEND_SELECTOR);
       return ready.length === 1 ? ready : undefined;
     }, 120_000, 200);
     console.log(`courier pod: backend pod Ready in ${seconds(Date.now() - applied)}`);
@@ -331,7 +215,7 @@ describe.if(enabled)("Courier in a pod: dist/ applied with kubectl, the seed's w
   }, 180_000);
 
   test("kubectl get gateway shows the ADDRESS and PROGRAMMED True; the route is Accepted with its refs resolved", async () => {
-    const gw = await waitObjectCondition(server!.cluster, "gateways.gateway.networking.k8s.io", scenarioNamespace, gateway.metadata.name, "Programmed", "True/Programmed");
+    const gw = await waitObjectCondition(server.cluster, "gateways.gateway.networking.k8s.io", scenarioNamespace, gateway.metadata.name, "Programmed", "True/Programmed");
     expect(summary(gw.status?.conditions).Accepted).toBe("True/Accepted");
     const table = (await kubectl(["get", "gateway", gateway.metadata.name, "-n", scenarioNamespace])).trim().split("\n");
     console.log(`courier pod: kubectl get gateway ${gateway.metadata.name}\n${table.join("\n")}`);
@@ -339,7 +223,7 @@ describe.if(enabled)("Courier in a pod: dist/ applied with kubectl, the seed's w
     const row = table[1]!.split(/\s+/);
     expect(row[header.indexOf("ADDRESS")]).toBe(lbAddress);
     expect(row[header.indexOf("PROGRAMMED")]).toBe("True");
-    await waitRouteConditions(server!.cluster, scenarioNamespace, route.metadata.name, ROUTE_OK);
+    await waitRouteConditions(server.cluster, scenarioNamespace, route.metadata.name, ROUTE_OK);
     // The lines docs/walkthrough.md shows.
     const conditions = await kubectl(["get", "tlsroute", route.metadata.name, "-n", scenarioNamespace, "-o", `jsonpath={range .status.parents[*].conditions[*]}{.type}={.status} {.reason}{"\\n"}{end}`]);
     expect(conditions.trim().split("\n")).toEqual(["Accepted=True Accepted", "ResolvedRefs=True ResolvedRefs"]);

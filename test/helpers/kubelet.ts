@@ -56,6 +56,10 @@ export interface NodeOptions {
   /** Serve Services and assign LoadBalancer addresses (default pool: .200-.254 of the node's pod /24). */
   readonly serviceProxy?: boolean;
   readonly lbRange?: string;
+  /** Endpoints a Service connection tries when one refuses (default 3); 1: the refusal reaches the client, as with kube-proxy's iptables rules. */
+  readonly serviceProxyTries?: number;
+  /** How late (ms) the service proxy acts on Service and EndpointSlice changes: a real cluster's propagation delay (default 0). */
+  readonly serviceProxyLagMs?: number;
   /** Start kube-controller-manager too (default true). */
   readonly controllerManager?: boolean;
 }
@@ -145,6 +149,8 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
   for (const [repository, binary] of Object.entries(options.images ?? {})) args.push("--image", `${repository}=${binary}`);
   if (options.serviceProxy === true) args.push("--service-proxy");
   if (options.lbRange !== undefined) args.push("--lb-range", options.lbRange);
+  if (options.serviceProxyTries !== undefined) args.push("--service-proxy-tries", String(options.serviceProxyTries));
+  if (options.serviceProxyLagMs !== undefined) args.push("--service-proxy-lag", `${options.serviceProxyLagMs}ms`);
   const kubelet = startChild(binaries.kubelet, args);
   const pid = kubelet.child.pid!;
 

@@ -114,12 +114,14 @@ func (k *kubelet) sync(ctx context.Context, key string) (time.Duration, error) {
 	k.forget(key, pod.UID)
 
 	if pod.DeletionTimestamp != nil {
-		grace := 10 * time.Second
-		if pod.DeletionGracePeriodSeconds != nil && time.Duration(*pod.DeletionGracePeriodSeconds)*time.Second < grace {
-			grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
-		}
-		if rt := k.take(key); rt != nil {
-			rt.stop(grace)
+		// Until its containers are gone the pod stays, and its status (readiness
+		// from its probes) is still written: the EndpointSlice controller keeps it
+		// as a terminating endpoint, serving while its readiness probe passes.
+		if rt := k.existing(key); rt != nil {
+			if !rt.terminate(pod, terminationGrace(pod)) {
+				return 0, k.report(ctx, pod, rt)
+			}
+			k.take(key)
 		}
 		// What a kubelet does once the containers are gone: finish the deletion.
 		zero := int64(0)
@@ -168,6 +170,12 @@ func (k *kubelet) runtimeFor(key string, pod *corev1.Pod) *podRuntime {
 		k.pods[key] = rt
 	}
 	return rt
+}
+
+func (k *kubelet) existing(key string) *podRuntime {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.pods[key]
 }
 
 func (k *kubelet) take(key string) *podRuntime {

@@ -71,24 +71,23 @@ func run() error {
 	flag.Var(&ociArchives, "oci-image", "REPOSITORY=ARCHIVE: run any tag of image REPOSITORY under runc from the OCI image-layout tar ARCHIVE (repeatable)")
 	serviceProxy := flag.Bool("service-proxy", false, "serve ClusterIP, NodePort and LoadBalancer Services and assign LoadBalancer addresses")
 	lbRange := flag.String("lb-range", "", "FIRST-LAST IPv4 pool for LoadBalancer Services (default: .200-.254 of the pod /24)")
+	serviceProxyTries := flag.Int("service-proxy-tries", 3, "endpoints a Service connection tries when one refuses (1: a refusal reaches the client, as with kube-proxy's iptables mode)")
+	serviceProxyLag := flag.Duration("service-proxy-lag", 0, "act on Service and EndpointSlice changes this much later (the propagation delay of a real cluster's kube-proxies and load balancers)")
 	serviceCIDR := flag.String("service-cidr", "10.96.0.0/16", "the API server's --service-cluster-ip-range (made unreachable off-host while the proxy runs)")
 	ownerPID := flag.Int("owner-pid", 0, "stop (and clean up) when this process is gone")
 	flag.Parse()
 	if *stateDir == "" {
 		return fmt.Errorf("--state-dir is required")
 	}
-	root, err := filepath.Abs(*stateDir)
+	root, err := realDir(*stateDir)
 	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(root, 0o700); err != nil {
 		return err
 	}
 	cacheDir := *imageCache
 	if cacheDir == "" {
 		cacheDir = filepath.Join(root, "images")
 	}
-	if cacheDir, err = filepath.Abs(cacheDir); err != nil {
+	if cacheDir, err = realDir(cacheDir); err != nil {
 		return err
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -149,7 +148,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		proxy, err := newServiceProxy(client, network, pool, *serviceCIDR, cfg.Host)
+		proxy, err := newServiceProxy(client, network, pool, *serviceCIDR, cfg.Host, *serviceProxyTries, *serviceProxyLag)
 		if err != nil {
 			return err
 		}
@@ -200,4 +199,18 @@ func ownerGone(pid int) <-chan struct{} {
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// realDir creates dir and returns its absolute path without symlinks: runc
+// refuses a container root whose path goes through one (a checkout's .cache
+// may be a link to a shared cache).
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }

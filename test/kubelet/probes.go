@@ -17,7 +17,7 @@ import (
 // probe runs a container's probes for as long as this instance (cmd) runs:
 // the startup probe until it passes, then readiness and liveness. Like a
 // kubelet it probes from the host at the pod's address. A failed startup or
-// liveness probe stops the instance (watch() restarts it). Without a
+// liveness probe stops the instance (its preStop hook first; watch() restarts it). Without a
 // readiness probe the container is ready once every TCP port it declares
 // accepts a connection (at once when it declares none).
 func (rt *podRuntime) probe(cp *containerProcess, cmd *exec.Cmd, container *corev1.Container, pod *corev1.Pod) {
@@ -44,11 +44,11 @@ func (rt *podRuntime) probe(cp *containerProcess, cmd *exec.Cmd, container *core
 	restart := func(why string) {
 		rt.mu.Lock()
 		oci := cp.oci
-		ok := cp.cmd == cmd
+		ok := cp.cmd == cmd && !rt.terminating // a terminating pod is being stopped already
 		rt.mu.Unlock()
 		if ok {
 			logf("pod %s container %s: %s: restarting it", rt.key, cp.name, why)
-			stopContainer(cmd, oci, grace)
+			rt.killContainer(cmd, oci, container, time.Now().Add(grace))
 		}
 	}
 

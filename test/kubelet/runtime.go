@@ -31,7 +31,11 @@ type podRuntime struct {
 	problem    *waiting // why the containers cannot start yet (whole pod)
 	written    bool     // volume files are written once: containers bind-mount them
 	containers map[string]*containerProcess
-	stopped    bool
+	// terminating: the pod is being ended (lifecycle.go); nothing starts or
+	// restarts any more. stopped: its containers are gone (probes end).
+	terminating bool
+	stopped     bool
+	gone        chan struct{} // closed once its containers, namespace and files are gone
 }
 
 type waiting struct {
@@ -60,6 +64,7 @@ func newPodRuntime(k *kubelet, pod *corev1.Pod) *podRuntime {
 		dir:        filepath.Join(k.root, string(pod.UID)),
 		startedAt:  metav1.Now(),
 		containers: map[string]*containerProcess{},
+		gone:       make(chan struct{}),
 	}
 }
 
@@ -68,7 +73,7 @@ func newPodRuntime(k *kubelet, pod *corev1.Pod) *podRuntime {
 func (rt *podRuntime) ensure(ctx context.Context, pod *corev1.Pod) time.Duration {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if rt.stopped {
+	if rt.terminating {
 		return 0
 	}
 	if len(pod.Spec.InitContainers) > 0 {
@@ -220,7 +225,7 @@ func (rt *podRuntime) watch(cp *containerProcess, cmd *exec.Cmd, oci *ociInstanc
 	}
 	cp.lastExit = &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, StartedAt: cp.startedAt, FinishedAt: finished, ContainerID: cp.id}
 	cp.running, cp.ready, cp.started, cp.cmd, cp.oci = false, false, false, nil, nil
-	stopped := rt.stopped
+	stopped := rt.terminating
 	if !stopped {
 		cp.restarts++
 		backoff := backoffAfter(cp.restarts, finished.Sub(cp.startedAt.Time))
@@ -265,39 +270,6 @@ func stopContainer(cmd *exec.Cmd, oci *ociInstance, grace time.Duration) {
 			oci.remove()
 		}
 	}
-}
-
-// stop ends every container of the pod (SIGTERM, SIGKILL after grace) and
-// removes its namespace and files.
-func (rt *podRuntime) stop(grace time.Duration) {
-	rt.mu.Lock()
-	rt.stopped = true
-	type instance struct {
-		cmd *exec.Cmd
-		oci *ociInstance
-	}
-	var instances []instance
-	for _, cp := range rt.containers {
-		if cp.cmd != nil {
-			instances = append(instances, instance{cp.cmd, cp.oci})
-		}
-	}
-	s := rt.sandbox
-	rt.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, in := range instances {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stopContainer(in.cmd, in.oci, grace)
-		}()
-	}
-	wg.Wait()
-	if s != nil {
-		rt.k.network.remove(s)
-	}
-	_ = os.RemoveAll(rt.dir)
-	logf("pod %s stopped and removed", rt.key)
 }
 
 // processExists is false once the process is gone or only a zombie waiting

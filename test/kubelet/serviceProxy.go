@@ -49,6 +49,11 @@ type serviceProxy struct {
 	pool        *lbPool
 	serviceCIDR netip.Prefix
 	apiServer   string // host:port
+	// tries: endpoints a connection tries when one refuses (1: as kube-proxy's
+	// iptables and nftables modes, where a refused connection reaches the client).
+	tries int
+	// lag: how long after an EndpointSlice or Service change it is acted on.
+	lag time.Duration
 
 	services listersv1.ServiceLister
 	slices   discoverylisters.EndpointSliceLister
@@ -59,7 +64,13 @@ type serviceProxy struct {
 	failed    map[string]string    // frontends that could not listen, with why (logged once)
 }
 
-func newServiceProxy(client kubernetes.Interface, network *podNetwork, pool *lbPool, serviceCIDR, apiServerURL string) (*serviceProxy, error) {
+func newServiceProxy(client kubernetes.Interface, network *podNetwork, pool *lbPool, serviceCIDR, apiServerURL string, tries int, lag time.Duration) (*serviceProxy, error) {
+	if tries < 1 {
+		return nil, fmt.Errorf("--service-proxy-tries: %d, want 1 or more", tries)
+	}
+	if lag < 0 {
+		return nil, fmt.Errorf("--service-proxy-lag: %s is negative", lag)
+	}
 	prefix, err := netip.ParsePrefix(serviceCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("--service-cidr: %w", err)
@@ -72,7 +83,7 @@ func newServiceProxy(client kubernetes.Interface, network *podNetwork, pool *lbP
 		}
 	}
 	return &serviceProxy{
-		client: client, network: network, pool: pool, serviceCIDR: prefix.Masked(), apiServer: apiServer,
+		client: client, network: network, pool: pool, serviceCIDR: prefix.Masked(), apiServer: apiServer, tries: tries, lag: lag,
 		dirty:     make(chan struct{}, 1),
 		frontends: map[string]*frontend{},
 		addresses: map[string]bool{},
@@ -125,16 +136,31 @@ func (p *serviceProxy) run(ctx context.Context) {
 
 	resync := time.NewTicker(10 * time.Second) // retries failed listens and status writes
 	defer resync.Stop()
+	line := &delayLine[map[string]*frontendState]{lag: p.lag}
 	p.markDirty()
 	for {
+		var due <-chan time.Time
+		if at, ok := line.next(); ok {
+			due = time.After(time.Until(at))
+		}
 		select {
 		case <-ctx.Done():
 			p.shutdown()
 			return
+		case <-due:
+			for _, desired := range line.due(time.Now()) {
+				p.apply(desired)
+			}
+			continue
 		case <-p.dirty:
 		case <-resync.C:
 		}
-		p.sync(ctx)
+		desired := p.sync(ctx)
+		if p.lag == 0 {
+			p.apply(desired)
+		} else {
+			line.push(time.Now(), desired)
+		}
 	}
 }
 
@@ -150,12 +176,12 @@ func ours(svc *corev1.Service) bool {
 	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.LoadBalancerClass == nil
 }
 
-// sync brings LoadBalancer addresses, statuses, listeners and bridge addresses
-// in line with the Services and EndpointSlices seen now.
-func (p *serviceProxy) sync(ctx context.Context) {
+// sync brings LoadBalancer addresses and statuses in line with the Services
+// seen now and returns the listeners (and bridge addresses) to serve, for apply.
+func (p *serviceProxy) sync(ctx context.Context) map[string]*frontendState {
 	all, err := p.services.List(labels.Everything())
 	if err != nil {
-		return
+		return nil
 	}
 	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
 	live := map[string]bool{}
@@ -194,7 +220,7 @@ func (p *serviceProxy) sync(ctx context.Context) {
 			p.pool.release(owner)
 		}
 	}
-	p.apply(desired)
+	return desired
 }
 
 // syncLoadBalancer allocates (or releases) the Service's pool address and
@@ -351,7 +377,7 @@ func (p *serviceProxy) apply(desired map[string]*frontendState) {
 			}
 			continue
 		}
-		f, err := listenFrontend(address, state)
+		f, err := listenFrontend(address, state, p.tries)
 		if err != nil {
 			if p.failed[address] != err.Error() {
 				logf("service proxy: cannot serve %s (%s): %v", address, state.service, err)

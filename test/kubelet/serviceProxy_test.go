@@ -1,9 +1,12 @@
 package main
 
 import (
+	"io"
+	"net"
 	"net/netip"
 	"reflect"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -47,5 +50,56 @@ func TestServiceEndpointsAreTheReadyOnesAtTheSlicePortOfTheSameName(t *testing.T
 	kubernetes := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Namespace: "default"}}
 	if got := p.endpoints(kubernetes, corev1.ServicePort{Name: "https", Port: 443}); !reflect.DeepEqual(got, []string{"127.0.0.1:6443"}) {
 		t.Errorf("the kubernetes Service without endpoints goes to the API server: %v", got)
+	}
+}
+
+// A Service connection tries f.tries endpoints when one refuses: with 1, a
+// refused endpoint reaches the client as a reset (as with kube-proxy's
+// iptables rules); with more, the next endpoint takes it.
+func TestFrontendTriesAsManyEndpointsAsConfigured(t *testing.T) {
+	refusing, _ := net.Listen("tcp", "127.0.0.1:0")
+	refusingAddress := refusing.Addr().String()
+	refusing.Close()
+	serving, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer serving.Close()
+	go func() {
+		for {
+			conn, err := serving.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = conn.Write([]byte("ok"))
+			conn.Close()
+		}
+	}()
+	answered := func(tries int) int {
+		f, err := listenFrontend("127.0.0.1:0", &frontendState{service: "apps/hello:web", endpoints: []string{refusingAddress, serving.Addr().String()}}, tries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.close()
+		count := 0
+		for i := 0; i < 4; i++ {
+			conn, err := net.Dial("tcp", f.listener.Addr().String())
+			if err != nil {
+				continue // reset already: not answered
+			}
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			reply, _ := io.ReadAll(conn)
+			conn.Close()
+			if string(reply) == "ok" {
+				count++
+			}
+		}
+		return count
+	}
+	if got := answered(1); got != 2 {
+		t.Errorf("one try: %d of 4 connections answered, want the 2 sent to the serving endpoint", got)
+	}
+	if got := answered(3); got != 4 {
+		t.Errorf("three tries: %d of 4 answered, want all", got)
 	}
 }

@@ -33,6 +33,8 @@ func (rt *podRuntime) status(pod *corev1.Pod) corev1.PodStatus {
 			cs.Ready = cp.ready
 			started := cp.started
 			cs.Started = &started
+		case cp != nil && rt.terminating && cp.lastExit != nil:
+			cs.State.Terminated = cp.lastExit
 		case cp != nil && cp.problem != nil:
 			cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: cp.problem.reason, Message: cp.problem.message}
 		case rt.problem != nil:

@@ -24,11 +24,12 @@ type frontendState struct {
 // connections already forwarded are left alone.
 type frontend struct {
 	listener net.Listener
+	tries    int // endpoints tried when one refuses
 	state    atomic.Pointer[frontendState]
 	next     atomic.Uint64
 }
 
-func listenFrontend(address string, state *frontendState) (*frontend, error) {
+func listenFrontend(address string, state *frontendState, tries int) (*frontend, error) {
 	var config net.ListenConfig
 	if device := state.device; device != "" {
 		// Sockets bound to different devices do not conflict: every kubelet on the
@@ -47,7 +48,7 @@ func listenFrontend(address string, state *frontendState) (*frontend, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &frontend{listener: listener}
+	f := &frontend{listener: listener, tries: tries}
 	f.state.Store(state)
 	go f.serve()
 	return f, nil
@@ -65,13 +66,13 @@ func (f *frontend) serve() {
 	}
 }
 
-// forward connects to an endpoint (trying up to three when one refuses) and
+// forward connects to an endpoint (trying up to f.tries when one refuses) and
 // pipes both ways, passing half-closes on. With no endpoint the client is
 // reset, as kube-proxy rejects connections to a Service without endpoints.
 func (f *frontend) forward(client *net.TCPConn) {
 	endpoints := f.state.Load().endpoints
 	start := int(f.next.Add(1))
-	for i := 0; i < len(endpoints) && i < 3; i++ {
+	for i := 0; i < len(endpoints) && i < f.tries; i++ {
 		endpoint := endpoints[(start+i)%len(endpoints)]
 		conn, err := net.DialTimeout("tcp", endpoint, 3*time.Second)
 		if err != nil {
