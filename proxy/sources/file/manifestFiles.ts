@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { Composer, Parser } from "yaml";
 import type { SourcedObject } from "../normalize/normalize.ts";
 import { DEFAULT_FILE_SIZE_LIMITS, dirTooLarge, readLimitedText, type FileSizeLimits } from "./sizeLimits.ts";
 
@@ -44,12 +44,15 @@ export const QUIET_YAML = { logLevel: "error" } as const;
 export function parseManifestText(text: string, file: string): ManifestParse {
   const objects: SourcedObject[] = [];
   const errors: string[] = [];
-  parseAllDocuments(text, QUIET_YAML).forEach((doc, index) => {
-    const where = `${file}#${index + 1}`;
+  // One document at a time, each syntax tree dropped once converted: a file of
+  // thousands of objects never holds all their trees at once (they outweigh the objects).
+  let index = 0;
+  for (const doc of new Composer(QUIET_YAML).compose(new Parser().parse(text))) {
+    const where = `${file}#${++index}`;
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
       errors.push(`${where}: invalid YAML: ${first.message.split("\n")[0]}`);
-      return;
+      continue;
     }
     try {
       objects.push({ object: doc.toJS() as unknown, source: where });
@@ -57,11 +60,10 @@ export function parseManifestText(text: string, file: string): ManifestParse {
       // toJS throws for an alias to an anchor defined later, or too many aliases.
       errors.push(`${where}: invalid YAML: ${(error as Error).message.split("\n")[0]}`);
     }
-  });
+  }
   return { objects, errors };
 }
 
-/** Every manifest file directly in `dir` or below it, in name order (deterministic). */
 /**
  * Every manifest file directly in `dir` or below it, in name order (deterministic).
  * Sizes are checked with stat first: a directory over its limit is not read at all.
