@@ -253,6 +253,8 @@ export class CourierProxy extends Construct {
       },
       readiness: Probe.fromHttpGet("/readyz", { port: this.probePort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
       liveness: Probe.fromHttpGet("/healthz", { port: this.probePort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+      // Liveness starts once this passes: a pod slow to start on a busy node is not killed just as it comes up.
+      startup: Probe.fromHttpGet("/healthz", { port: this.probePort, periodSeconds: Duration.seconds(2), failureThreshold: 60 }),
       resources: props.resources ?? DEFAULT_RESOURCES,
       securityContext: {
         ensureNonRoot: true,

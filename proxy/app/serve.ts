@@ -34,6 +34,14 @@ const PAGE_PROBLEMS = 20;
 
 export async function serve(options: ServeOptions): Promise<void> {
   const log = new Logger(options.logLevel, undefined, options.logFormat);
+  // Until start-up is done there is nothing to drain: stop at once. (As a container's
+  // first process, Courier would otherwise ignore SIGTERM and wait for SIGKILL.)
+  const stopEarly = (signal: string): void => {
+    log.info("stopped before start-up finished", { signal });
+    process.exit(0);
+  };
+  process.on("SIGTERM", stopEarly);
+  process.on("SIGINT", stopEarly);
   const mode = chooseMode(options, process.env);
   if ("error" in mode) throw new Error(mode.error);
   const metrics = new Metrics({ process: true });
@@ -183,6 +191,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     log.info("stopped");
     process.exit(0);
   };
+  process.off("SIGTERM", stopEarly);
+  process.off("SIGINT", stopEarly);
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }

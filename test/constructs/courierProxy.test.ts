@@ -91,6 +91,8 @@ describe("CourierProxy", () => {
     expect(container.args).toEqual(["--address-service", "courier-system/courier", "--admin", "127.0.0.1:9090", "--probe-address", "0.0.0.0:9091", "--workers", "1"]);
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: "/readyz", port: 9091 } });
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9091 } });
+    // Liveness waits for start-up: a pod slow to start on a busy node is not killed as it comes up.
+    expect(container.startupProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9091 }, periodSeconds: 2, failureThreshold: 60 });
     expect(container.ports).toEqual([
       { containerPort: 9091, name: "probe", protocol: "TCP" },
       { containerPort: 443, name: "tls-443", protocol: "TCP" },
