@@ -7,8 +7,13 @@ import type { EndpointAddress } from "../model/plan.ts";
 /** How long an endpoint that refused a connection is passed over. */
 export const DEFAULT_FAILURE_COOLDOWN_MS = 2_000;
 
+/** Keys by endpoint object: made once per endpoint of a Plan, not on every look-up of every connection. */
+const keys = new WeakMap<EndpointAddress, string>();
+
 export function endpointKey(endpoint: EndpointAddress): string {
-  return hostPort(endpoint.host, endpoint.port);
+  let key = keys.get(endpoint);
+  if (key === undefined) keys.set(endpoint, (key = hostPort(endpoint.host, endpoint.port)));
+  return key;
 }
 
 export class EndpointState {

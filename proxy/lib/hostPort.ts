@@ -12,5 +12,7 @@ const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
  * IPv4 clients as "::ffff:a.b.c.d", which is the IPv4 address a.b.c.d.
  */
 export function clientAddress(remoteAddress: string): string {
+  // Once per accepted connection: the regular expression only for the mapped form.
+  if (!remoteAddress.startsWith("::ffff:") && !remoteAddress.startsWith("::FFFF:")) return remoteAddress;
   return MAPPED_IPV4.exec(remoteAddress)?.[1] ?? remoteAddress;
 }
