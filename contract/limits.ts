@@ -44,12 +44,13 @@ export const DEFAULT_LIMITS: Limits = {
   keepAliveMs: 60_000,
   maxConnectionsPerListener: 50_000,
   drainTimeoutMs: 30_000,
-  // A ClientHello follows the TCP handshake within a round trip, so even a busy
-  // client has few connections pending at once; 128 leaves room for many clients
-  // behind one NAT or an SNATing load balancer, and still stops an idle flood from
-  // one address well before the listener limit. The total bounds a spread flood.
-  maxPendingHellosPerClient: 128,
-  maxPendingHellos: 4_096,
+  // A ClientHello follows the TCP handshake within a round trip, so pending
+  // connections from one address are its connection rate times a round trip: a pool
+  // opening 256 at once, or many clients behind one NAT or an SNATing load balancer,
+  // stay far below 1,024, while an idle flood from one address stops well before the
+  // listener limit. The total bounds a flood spread over many addresses.
+  maxPendingHellosPerClient: 1_024,
+  maxPendingHellos: 16_384,
 };
 
 /** Most data-plane worker threads `--workers` and CourierProxy accept (each is a thread with its own heap). */

@@ -1,8 +1,9 @@
 // Row 2: 10,000 slowloris connections (connect, one byte of a hello, stall) against
 // a short --hello-timeout while a real TLS client connects every 50 ms. Every
 // slowloris must be closed at the deadline, every real client served. The sources
-// are spread over 100 loopback addresses (100 each, under --max-pending-per-client
-// 128) and --max-pending is raised to hold them all.
+// are spread over 100 loopback addresses (100 each, under the --max-pending-per-client
+// default) and --max-pending is raised to hold them all.
+import { DEFAULT_LIMITS } from "../../contract/index.ts";
 import { windowLatency } from "../probe.ts";
 import { RssSampler } from "../rss.ts";
 import { loopbackAddresses, openStalled } from "../stalledClients.ts";
@@ -47,7 +48,7 @@ export const slowlorisRow: RowDefinition = {
       if (window.failures > 0) failures.push(`${window.failures} real clients failed: ${window.errors[0] ?? ""}`);
       context.report({
         row: "2 slowloris",
-        input: `${count.toLocaleString("en")} connections sending 1 byte then stalling, opened in ${(openedIn / 1000).toFixed(1)} s from ${addresses.length} addresses (127.2.0.x); --hello-timeout ${HELLO_TIMEOUT_MS / 1000}s, --max-pending 20000, per-client cap 128 (default)`,
+        input: `${count.toLocaleString("en")} connections sending 1 byte then stalling, opened in ${(openedIn / 1000).toFixed(1)} s from ${addresses.length} addresses (127.2.0.x); --hello-timeout ${HELLO_TIMEOUT_MS / 1000}s, --max-pending 20000, per-client cap ${DEFAULT_LIMITS.maxPendingHellosPerClient} (default)`,
         happened: `${atDeadline.toLocaleString("en")} closed at the deadline (open ${shortest}-${longest === Infinity ? "never closed" : longest} ms), ${early} early, ${late} late; real TLS clients every 50 ms: ${window.samples.length} served, ${window.failures} failed`,
         bytesLost: window.bytesLost,
         rss: rss.stop(),
