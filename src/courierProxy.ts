@@ -16,6 +16,7 @@ import {
   Namespace,
   Probe,
   Protocol,
+  ResourceFieldPaths,
   SeccompProfileType,
   Service,
   ServiceAccount,
@@ -250,6 +251,10 @@ export class CourierProxy extends Construct {
       envVariables: {
         POD_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),
         POD_NAMESPACE: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAMESPACE),
+        // JavaScriptCore sizes its heaps by the machine's memory, not the container's
+        // limit, and lets them grow to match: told the limit, it collects in time (at
+        // 10,000 routes, peak RSS 351 instead of 609 MiB in the scale benchmark).
+        BUN_JSC_forceRAMSize: EnvValue.fromResource(ResourceFieldPaths.MEMORY_LIMIT),
       },
       readiness: Probe.fromHttpGet("/readyz", { port: this.probePort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
       liveness: Probe.fromHttpGet("/healthz", { port: this.probePort, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),

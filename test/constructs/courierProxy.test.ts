@@ -93,6 +93,8 @@ describe("CourierProxy", () => {
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9091 } });
     // Liveness waits for start-up: a pod slow to start on a busy node is not killed as it comes up.
     expect(container.startupProbe).toMatchObject({ httpGet: { path: "/healthz", port: 9091 }, periodSeconds: 2, failureThreshold: 60 });
+    // JavaScriptCore sizes its heaps by the container's memory limit, not the node's memory.
+    expect(container.env).toContainEqual({ name: "BUN_JSC_forceRAMSize", valueFrom: { resourceFieldRef: { resource: "limits.memory" } } });
     expect(container.ports).toEqual([
       { containerPort: 9091, name: "probe", protocol: "TCP" },
       { containerPort: 443, name: "tls-443", protocol: "TCP" },

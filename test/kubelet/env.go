@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -83,7 +84,7 @@ func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.
 			set(env.Name, expand(env.Value, values))
 			continue
 		}
-		value, err := envValue(ctx, client, pod, env.ValueFrom)
+		value, err := envValue(ctx, client, pod, container, env.ValueFrom)
 		if err != nil {
 			return nil, fmt.Errorf("env %s: %w", env.Name, err)
 		}
@@ -144,10 +145,12 @@ func expandAll(args []string, env []string) []string {
 	return out
 }
 
-func envValue(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, from *corev1.EnvVarSource) (string, error) {
+func envValue(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, container *corev1.Container, from *corev1.EnvVarSource) (string, error) {
 	switch {
 	case from.FieldRef != nil:
 		return fieldValue(pod, from.FieldRef.FieldPath)
+	case from.ResourceFieldRef != nil:
+		return resourceFieldValue(container, from.ResourceFieldRef)
 	case from.SecretKeyRef != nil:
 		secret, err := client.CoreV1().Secrets(pod.Namespace).Get(ctx, from.SecretKeyRef.Name, metav1.GetOptions{})
 		if err != nil {
@@ -161,7 +164,36 @@ func envValue(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod,
 		}
 		return cm.Data[from.ConfigMapKeyRef.Key], nil
 	}
-	return "", fmt.Errorf("only fieldRef, secretKeyRef and configMapKeyRef are supported")
+	return "", fmt.Errorf("only fieldRef, resourceFieldRef, secretKeyRef and configMapKeyRef are supported")
+}
+
+// resourceFieldValue resolves a downward-API resource of the container as a real
+// kubelet does: its limit (the node's capacity without one) or request, divided by
+// the divisor (default 1) and rounded up.
+func resourceFieldValue(container *corev1.Container, ref *corev1.ResourceFieldSelector) (string, error) {
+	kind, name, found := strings.Cut(ref.Resource, ".")
+	if !found || (kind != "limits" && kind != "requests") {
+		return "", fmt.Errorf("resourceFieldRef %q is not supported", ref.Resource)
+	}
+	resourceName := corev1.ResourceName(name)
+	list := container.Resources.Requests
+	if kind == "limits" {
+		list = container.Resources.Limits
+	}
+	quantity, ok := list[resourceName]
+	if !ok && kind == "limits" {
+		quantity, ok = nodeCapacity()[resourceName]
+	}
+	if !ok {
+		quantity = resource.Quantity{}
+	}
+	divisor := ref.Divisor
+	if divisor.IsZero() {
+		divisor = resource.MustParse("1")
+	}
+	// Milli-units keep "500m" CPU with divisor 1 at 1 (rounded up), as Kubernetes does.
+	value := (quantity.MilliValue() + divisor.MilliValue() - 1) / divisor.MilliValue()
+	return fmt.Sprint(value), nil
 }
 
 func envSource(ctx context.Context, client kubernetes.Interface, namespace string, from corev1.EnvFromSource) (map[string]string, error) {

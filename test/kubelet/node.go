@@ -47,11 +47,7 @@ func (n *nodeAgent) updateStatus(ctx context.Context) error {
 			ready.LastTransitionTime = c.LastTransitionTime
 		}
 	}
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse("2"),
-		corev1.ResourceMemory: resource.MustParse("8Gi"),
-		corev1.ResourcePods:   resource.MustParse("250"),
-	}
+	capacity := nodeCapacity()
 	node.Status.Conditions = []corev1.NodeCondition{ready}
 	node.Status.Capacity = capacity
 	node.Status.Allocatable = capacity
@@ -78,5 +74,15 @@ func (n *nodeAgent) heartbeat(ctx context.Context) {
 				logf("node status: %v", err)
 			}
 		}
+	}
+}
+
+// nodeCapacity is what the node reports, and what a container without a limit gets
+// for limits.cpu and limits.memory through the downward API (as on a real node).
+func nodeCapacity() corev1.ResourceList {
+	return corev1.ResourceList{
+		corev1.ResourceCPU:    resource.MustParse("2"),
+		corev1.ResourceMemory: resource.MustParse("8Gi"),
+		corev1.ResourcePods:   resource.MustParse("250"),
 	}
 }
