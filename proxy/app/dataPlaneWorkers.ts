@@ -5,7 +5,7 @@
 // accepting on the shared ports meanwhile).
 import { Worker } from "node:worker_threads";
 import type { LiveConnection } from "../dataplane/connectionContext.ts";
-import { hostChanges } from "../dataplane/hostChanges.ts";
+import { hostChanges, type HostChanges } from "../dataplane/hostChanges.ts";
 import { mergeBackendHealth, type BackendHealth } from "../dataplane/endpointHealth.ts";
 import type { PortUpdate, ReplyMessage, WorkerReplies, WorkerRequest, WorkerSettings } from "../dataplane/workerProtocol.ts";
 import { hostPort } from "../lib/hostPort.ts";
@@ -113,6 +113,8 @@ export class DataPlaneWorkers {
   private stopping = false;
   /** Numbers each apply, so the worker keeps the parts of concurrent applies apart. */
   private nextBuild = 0;
+  /** The last diff of each new port, so that workers sent the same ports share one diff. */
+  private readonly diffs = new WeakMap<PlannedPort, { readonly before: PlannedPort; readonly changes: HostChanges }>();
 
   constructor(
     readonly count: number,
@@ -175,7 +177,7 @@ export class DataPlaneWorkers {
       const before = previous.get(key);
       const shape = { address: port.address, port: port.port, listeners: port.listeners };
       // A route change at 10,000 hostnames: the worker gets the few hosts that changed.
-      const changes = before === undefined || before === port || port.hosts.length <= HOSTS_PER_PART ? undefined : hostChanges(before.hosts, port.hosts);
+      const changes = before === undefined || before === port || port.hosts.length <= HOSTS_PER_PART ? undefined : this.changes(before, port);
       if (before === port) {
         updates.push({ same: key });
       } else if (port.hosts.length <= HOSTS_PER_PART) {
@@ -193,6 +195,15 @@ export class DataPlaneWorkers {
     const reply = await thread.call({ kind: "apply", build, ports: updates, bindPorts });
     for (const [key, port] of reply.bound) if (key.endsWith(":0") && !this.resolved.has(key)) this.resolved.set(key, port);
     return reply;
+  }
+
+  /** What changed in a port's hosts since `before`; computed once for all workers sent the same two. */
+  private changes(before: PlannedPort, port: PlannedPort): HostChanges {
+    const known = this.diffs.get(port);
+    if (known?.before === before) return known.changes;
+    const changes = hostChanges(before.hosts, port.hosts);
+    this.diffs.set(port, { before, changes });
+    return changes;
   }
 
   /**

@@ -1,39 +1,15 @@
 // A real TLS client that opens a new connection through Courier every 50 ms, reads
 // the backend's greeting, has one line echoed, and closes: its set-up times are the
 // latency a new client sees; a connection that fails is counted with its error.
-import { readFileSync } from "node:fs";
 import { echoLine } from "../../test/helpers/echoLine.ts";
 import { openTls } from "../../test/helpers/tlsClient.ts";
-import type { ClientTarget, ProbeClient, WindowReport } from "./probeProtocol.ts";
-import { WindowRecorder } from "./windowRecorder.ts";
+import { ProbeLoop } from "./probeLoop.ts";
 
 const INTERVAL_MS = 50;
 const LINE = "hello through courier";
 
-export class ConnectLoop implements ProbeClient {
-  private readonly recorder = new WindowRecorder();
-  private readonly ca: string;
-  private stopped = false;
-  private running: Promise<void> = Promise.resolve();
-
-  constructor(private readonly config: ClientTarget) {
-    this.ca = readFileSync(config.caFile, "utf8");
-  }
-
-  start(): void {
-    this.running = this.run();
-  }
-
-  window(): WindowReport {
-    return this.recorder.take();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-
-  private async run(): Promise<void> {
+export class ConnectLoop extends ProbeLoop {
+  protected async run(): Promise<void> {
     while (!this.stopped) {
       const started = performance.now();
       try {

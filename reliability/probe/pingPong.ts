@@ -1,11 +1,9 @@
 // A long-lived TLS stream through Courier that sends a 64-byte ping every 10 ms to an
 // echo backend and checks that the same 64 bytes come back: its round trips show any
 // stall of forwarding; a ping that does not come back is lost bytes.
-import { readFileSync } from "node:fs";
 import { echoLine } from "../../test/helpers/echoLine.ts";
 import { openTls, type TlsSession } from "../../test/helpers/tlsClient.ts";
-import type { ClientTarget, ProbeClient, WindowReport } from "./probeProtocol.ts";
-import { WindowRecorder } from "./windowRecorder.ts";
+import { ProbeLoop } from "./probeLoop.ts";
 
 const PING_BYTES = 64;
 const INTERVAL_MS = 10;
@@ -16,31 +14,10 @@ function ping(seq: number): string {
   return head + "x".repeat(PING_BYTES - 1 - head.length);
 }
 
-export class PingPong implements ProbeClient {
-  private readonly recorder = new WindowRecorder();
-  private readonly ca: string;
-  private stopped = false;
+export class PingPong extends ProbeLoop {
   private session: TlsSession | undefined;
-  private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly config: ClientTarget) {
-    this.ca = readFileSync(config.caFile, "utf8");
-  }
-
-  start(): void {
-    this.running = this.run();
-  }
-
-  window(): WindowReport {
-    return this.recorder.take();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     let seq = 0;
     while (!this.stopped) {
       let outstanding = 0;

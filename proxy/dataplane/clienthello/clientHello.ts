@@ -14,7 +14,7 @@
 
 import { DEFAULT_MAX_HELLO_BYTES, MAX_HELLO_BYTES_LIMIT, MIN_HELLO_BYTES } from "../../../contract/index.ts";
 import { parseClientHelloBody } from "./clientHelloBody.ts";
-import type { ClientHelloInfo, HelloProgress, HelloRejectReason } from "./clientHelloTypes.ts";
+import type { HelloProgress, HelloRejectReason } from "./clientHelloTypes.ts";
 import {
   checkFirstByte,
   checkRecordHeader,
