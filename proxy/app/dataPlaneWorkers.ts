@@ -261,6 +261,12 @@ export class DataPlaneWorkers {
     return await this.fromEach({ kind: "metrics" }, READ_TIMEOUT_MS);
   }
 
+  /** Resolves once no worker accepts new connections any more (no Plan opens listeners again). */
+  async stopAccepting(): Promise<void> {
+    this.stopping = true;
+    await this.fromEach({ kind: "stop-accepting" }, READ_TIMEOUT_MS);
+  }
+
   /** Stops accepting everywhere, waits up to timeoutMs for connections to end; returns those left. */
   async drain(timeoutMs: number): Promise<number> {
     this.stopping = true;

@@ -180,8 +180,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     draining = true;
     programmer.stop();
     healthChecker.stop();
-    const left = workers.drain(options.limits.drainTimeoutMs);
+    // Logged once no worker accepts any more: what follows "draining" is refused.
+    await workers.stopAccepting();
     log.info("draining", { signal, timeout: `${options.limits.drainTimeoutMs}ms` });
+    const left = workers.drain(options.limits.drainTimeoutMs);
     await source.stop();
     const remaining = await left;
     if (remaining > 0) log.warn("drain timeout: closing the remaining connections", { open: remaining });

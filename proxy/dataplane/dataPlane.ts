@@ -224,10 +224,15 @@ export class DataPlane {
     this.ctx.accessLog.summarize(now);
   }
 
-  /** Stops accepting everywhere and waits (up to timeoutMs) for open connections to end. */
-  async drain(timeoutMs: number): Promise<number> {
+  /** Closes every listening socket; connections already accepted go on. */
+  stopAccepting(): void {
     for (const listener of this.listeners.values()) listener.socket.stop(false);
     this.listeners.clear();
+  }
+
+  /** Stops accepting everywhere and waits (up to timeoutMs) for open connections to end. */
+  async drain(timeoutMs: number): Promise<number> {
+    this.stopAccepting();
     const until = Date.now() + timeoutMs;
     while (this.ctx.live.size > 0 && Date.now() < until) await Bun.sleep(50);
     return this.ctx.live.size;

@@ -78,6 +78,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReplies[keyof Worke
       } satisfies WorkerReplies["status"];
     case "metrics":
       return (await metrics.exportFamilies()) satisfies readonly MetricFamily[];
+    case "stop-accepting":
+      dataPlane.stopAccepting();
+      return null;
     case "drain":
       return await dataPlane.drain(request.timeoutMs);
     case "close":

@@ -45,6 +45,7 @@ export type WorkerRequest =
   | { readonly kind: "unhealthy"; readonly keys: readonly string[] }
   | { readonly kind: "status"; readonly connections: number }
   | { readonly kind: "metrics" }
+  | { readonly kind: "stop-accepting" }
   | { readonly kind: "drain"; readonly timeoutMs: number }
   | { readonly kind: "close" };
 
@@ -67,6 +68,7 @@ export interface WorkerReplies {
   readonly unhealthy: null;
   readonly status: WorkerStatus;
   readonly metrics: readonly MetricFamily[];
+  readonly "stop-accepting": null;
   /** Connections still open when the drain ended. */
   readonly drain: number;
   readonly close: null;
